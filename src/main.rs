@@ -1,5 +1,44 @@
-//! The `logkeep` command: wires the command line to the library.
+//! The `logkeep` command: parses the command line and hands each
+//! subcommand to its module under `commands/`.
 
-fn main() {
-    println!("logkeep {}", env!("CARGO_PKG_VERSION"));
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod commands;
+mod logger;
+
+#[derive(Parser)]
+#[command(
+    name = "logkeep",
+    version,
+    about = "A syslog collector that boots as its own unikernel"
+)]
+struct Cli {
+    /// Log level: error, warn, info, debug, trace or off.
+    #[arg(long, global = true, env = "LOGKEEP_LOG", default_value = "info")]
+    log_level: String,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Receive syslog, store it in memory and answer queries over HTTP.
+    Serve(commands::serve::ServeArgs),
+    /// Parse syslog messages from files or stdin and print them as NDJSON.
+    Parse(commands::parse::ParseArgs),
+    /// Send syslog messages over UDP or TCP, like logger(1).
+    Send(commands::send::SendArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    logger::init(&cli.log_level);
+    match cli.command {
+        Command::Serve(args) => commands::serve::run(args),
+        Command::Parse(args) => commands::parse::run(args),
+        Command::Send(args) => commands::send::run(args),
+    }
 }
