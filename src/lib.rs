@@ -14,3 +14,8 @@ extern crate alloc;
 pub mod event;
 pub mod json;
 pub mod parse;
+pub mod stats;
+pub mod store;
+
+#[cfg(feature = "std")]
+pub mod server;
