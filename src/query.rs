@@ -145,16 +145,15 @@ impl Query {
                 return false;
             }
         }
-        if let Some(wanted) = self.severity {
-            if !event.severity.is_some_and(|severity| severity <= wanted) {
-                return false;
-            }
-        }
-        if let Some(mask) = self.facilities {
+        let severity_passes = self
+            .severity
+            .is_none_or(|wanted| event.severity.is_some_and(|severity| severity <= wanted));
+        let facility_passes = self.facilities.is_none_or(|mask| {
             let code = event.facility.map(Facility::code);
-            if !code.is_some_and(|code| mask & (1 << code) != 0) {
-                return false;
-            }
+            code.is_some_and(|code| mask & (1 << code) != 0)
+        });
+        if !severity_passes || !facility_passes {
+            return false;
         }
         if !matches_exact(&self.host, &event.hostname) || !matches_exact(&self.app, &event.app_name)
         {

@@ -250,11 +250,13 @@ mod platform {
             return;
         }
         match socket.recv_buffer_size() {
-            // Linux reports twice the usable size (it counts bookkeeping).
-            Ok(size) if size < UDP_RECEIVE_BUFFER => log::info!(
-                "udp:{addr}: receive buffer is {size} bytes, below the {UDP_RECEIVE_BUFFER} asked for; raise it with sysctl -w net.core.rmem_max={UDP_RECEIVE_BUFFER}"
+            // Linux reports twice the size set, the rest being its own
+            // bookkeeping (socket(7), SO_RCVBUF).
+            Ok(reported) if reported / 2 < UDP_RECEIVE_BUFFER => log::info!(
+                "udp:{addr}: receive buffer is {} bytes, below the {UDP_RECEIVE_BUFFER} asked for; raise the cap with sysctl -w net.core.rmem_max={UDP_RECEIVE_BUFFER}",
+                reported / 2
             ),
-            Ok(size) => log::debug!("udp:{addr}: receive buffer is {size} bytes"),
+            Ok(reported) => log::debug!("udp:{addr}: receive buffer is {} bytes", reported / 2),
             Err(error) => log::debug!("udp:{addr}: cannot read the receive buffer size: {error}"),
         }
     }

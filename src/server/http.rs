@@ -10,8 +10,8 @@
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown as SocketShutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use crate::http::{self, Context, MAX_HEAD, Response};
@@ -50,7 +50,10 @@ const DRAIN_TIMEOUT: Duration = Duration::from_millis(500);
 struct Server {
     collector: Arc<Collector>,
     limits: Limits,
+    /// Connections being served, for the `max_connections` bound.
     active: AtomicUsize,
+    /// Connections over the bound, on their way to [`answer_busy`].
+    busy: mpsc::SyncSender<TcpStream>,
     failures: Throttle,
 }
 
@@ -68,10 +71,20 @@ pub fn run(listener: TcpListener, collector: Arc<Collector>, shutdown: &Shutdown
         });
     }
 
+    let (busy, busy_queue) = mpsc::sync_channel(BUSY_QUEUE);
+    let max_connections = limits.max_connections;
+    let spawned = std::thread::Builder::new()
+        .name(String::from("http-busy"))
+        .spawn(move || answer_busy(busy_queue, max_connections));
+    if let Err(error) = spawned {
+        // Connections over the limit are then closed without an answer.
+        log::error!("{name}: cannot start the thread that answers 503: {error}");
+    }
     let server = Arc::new(Server {
         collector,
         limits,
         active: AtomicUsize::new(0),
+        busy,
         failures: Throttle::new(),
     });
     for stream in listener.incoming() {
@@ -131,22 +144,41 @@ fn accept(server: &Arc<Server>, stream: TcpStream, name: &str) {
     }
 }
 
-/// Answers 503 without blocking the accept loop: the response fits in any
-/// socket send buffer, and a client that does not read it loses it.
-fn reject_busy(server: &Server, mut stream: TcpStream, name: &str) {
+/// Connections waiting for their 503 answer; more are closed unanswered.
+const BUSY_QUEUE: usize = 64;
+
+/// Hands the connection to the thread that answers 503, so the accept loop
+/// never blocks on a client that does not read.
+fn reject_busy(server: &Server, stream: TcpStream, name: &str) {
     let limit = server.limits.max_connections;
-    let message = format!("too many connections (limit {limit}); retry later");
-    let mut response = Response::error(503, &message);
-    response.headers.push(("Retry-After", String::from("1")));
-    let _ = stream.set_nonblocking(true);
-    let _ = stream.write_all(&response.to_bytes());
     server.collector.stats().count_http_response(503);
+    let queued = server.busy.try_send(stream).is_ok();
     if let Some(suppressed) = server.failures.check() {
+        let answer = if queued { "answered 503" } else { "closed" };
         log::warn!(
-            "{name}: rejected a connection: {limit} connections already open ({suppressed} more failures since the last report)"
+            "{name}: {answer} a connection: {limit} connections already open ({suppressed} more failures since the last report)"
         );
     }
 }
+
+/// Answers each connection from `queue` with 503 and closes it after
+/// reading what the client sent, so the close does not reset the
+/// connection before the client has read the answer.
+fn answer_busy(queue: mpsc::Receiver<TcpStream>, limit: usize) {
+    let message = format!("too many connections (limit {limit}); retry later");
+    let mut response = Response::error(503, &message);
+    response.headers.push(("Retry-After", String::from("1")));
+    let bytes = response.to_bytes();
+    for mut stream in queue {
+        let _ = stream.set_write_timeout(Some(BUSY_TIMEOUT));
+        if stream.write_all(&bytes).is_ok() {
+            drain_and_close(stream, BUSY_TIMEOUT);
+        }
+    }
+}
+
+/// How long the 503 thread spends on one connection, at most twice.
+const BUSY_TIMEOUT: Duration = Duration::from_millis(100);
 
 fn serve_connection(server: &Server, mut stream: TcpStream) {
     let peer = stream
@@ -171,7 +203,7 @@ fn serve_connection(server: &Server, mut stream: TcpStream) {
         return;
     }
     log::debug!("http: {peer}: answered {status}");
-    drain_and_close(stream);
+    drain_and_close(stream, DRAIN_TIMEOUT);
 }
 
 /// Reads until the request head is complete, the head limit is exceeded or
@@ -203,14 +235,19 @@ fn read_request(server: &Server, stream: &mut TcpStream) -> io::Result<Response>
     }
 }
 
-/// Half-closes the socket and discards what the client still sends, up to
-/// a bound, so the response is not lost to a reset.
-fn drain_and_close(mut stream: TcpStream) {
+/// Half-closes the socket and discards what the client still sends, for
+/// at most `timeout` and [`DRAIN_LIMIT`] bytes, so the response is not
+/// lost to a reset.
+fn drain_and_close(mut stream: TcpStream, timeout: Duration) {
     let _ = stream.shutdown(SocketShutdown::Write);
-    let _ = stream.set_read_timeout(Some(DRAIN_TIMEOUT));
+    let deadline = Instant::now() + timeout;
     let mut discard = [0u8; 4096];
     let mut drained = 0;
     while drained < DRAIN_LIMIT {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() || stream.set_read_timeout(Some(remaining)).is_err() {
+            break;
+        }
         match stream.read(&mut discard) {
             Ok(0) | Err(_) => break,
             Ok(read) => drained += read,
