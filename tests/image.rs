@@ -374,6 +374,7 @@ fn image_collects_over_user_networking() {
     let status = guest.quit();
     // `quit` ends QEMU with status 0; the guest never reached its own exit.
     assert!(status.success(), "QEMU exited with {status}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Runs `ip` with `args` and panics with its output when it fails.
@@ -493,6 +494,7 @@ fn image_collects_over_tap() {
     );
     let status = guest.quit();
     assert!(status.success(), "QEMU exited with {status}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The client half of `image_collects_over_tap`. It does nothing unless
