@@ -1,6 +1,6 @@
 //! A stand-in collector for testing the image pipeline: binds UDP 514 and
-//! TCP 8080 with std::net, counts datagrams, and answers every HTTP
-//! request with `{"stored":N}`.
+//! TCP 8080 with std::net, counts datagrams, and responds to every
+//! HTTP request with `{"stored":N}`.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, UdpSocket};
