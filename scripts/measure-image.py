@@ -186,52 +186,58 @@ def measure_size(_args):
 
 
 def measure_boot(args):
-    """Sends a datagram carrying its send time every 10 ms from QEMU start.
-    The send time in the first stored one is when the guest first accepted
-    a datagram."""
-    print("| Run | QEMU start to first stored datagram (s) | to `listening on http` logged (s) |")
+    """Sends a datagram every 10 ms from QEMU start and polls /stats once
+    logkeep logs that it listens. QEMU queues datagrams for the guest
+    until its network driver is ready, so the first stored datagram is
+    known only by when /stats first counts it (an upper bound)."""
+    print("| Run | `listening on http` on the console (s) | first datagram counted by /stats (s) |")
     print("|---|---:|---:|")
     for run in range(args.runs):
         guest = Guest(memory="256M")
         sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        listening_at = None
+        listening_at = stored_at = None
         end = guest.started + 90
-        while time.monotonic() < end:
+        while time.monotonic() < end and stored_at is None:
             offset = time.monotonic() - guest.started
-            sender.sendto(f"<134>1 - h boot - - - sent-at {offset:.3f}".encode(),
-                          ("127.0.0.1", guest.udp))
+            sender.sendto(b"<134>1 - h boot - - - boot probe", ("127.0.0.1", guest.udp))
             if listening_at is None and "listening on http" in guest.console():
                 listening_at = offset
-            if listening_at is not None and offset > listening_at + 2:
-                break
+            if listening_at is not None:
+                stats = try_stats(guest.http)
+                if stats and stats["received"] > 0:
+                    stored_at = time.monotonic() - guest.started
             time.sleep(0.01)
-        events = http_json(guest.http, "/events?order=asc&limit=1")["events"]
-        first = float(events[0]["message"].split("sent-at ")[1]) if events else float("nan")
         guest.stop()
-        print(f"| {run + 1} | {first:.2f} | {listening_at:.2f} |")
+        print(f"| {run + 1} | {listening_at:.2f} | {stored_at:.2f} |")
 
 
 def fills(memory, capacity, size):
     """Boots with -m memory and --capacity capacity, sends until the store
-    evicts, and returns True when the guest still responds afterwards."""
+    evicts, and returns True when the guest still responds afterwards.
+    Datagrams go in bursts that fit the kernel's UDP queue, each after the
+    guest has stored the previous one, because the guest stores only a
+    few hundred per second under TCG."""
     guest = Guest(memory=memory, app_args=("serve", "--capacity", capacity))
     try:
         if not guest.wait_ready():
             return False
         sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         index = 0
-        end = time.monotonic() + 600
+        end = time.monotonic() + 900
         while time.monotonic() < end:
-            for _ in range(500):
+            before = stats_retry(guest.http)["received"]
+            for _ in range(800):
                 sender.sendto(message(index, size), ("127.0.0.1", guest.udp))
                 index += 1
-            time.sleep(0.05)
-            stats = try_stats(guest.http)
-            if stats is None:
+            time.sleep(1)
+            if guest.process.poll() is not None or "panicked" in guest.console():
                 return False
+            settle(guest.http, before)
+            stats = stats_retry(guest.http)
             if stats["evicted"] > 0:
-                time.sleep(1)
-                return try_stats(guest.http) is not None and guest.process.poll() is None
+                return guest.process.poll() is None
+        return False
+    except RuntimeError:
         return False
     finally:
         guest.stop()
@@ -241,7 +247,7 @@ def measure_memory(args):
     print(f"| --capacity | smallest -m that boots and fills it ({args.size}-byte messages) |")
     print("|---|---:|")
     for capacity in args.capacities:
-        low, high = 16, args.max_memory  # MiB; `high` must work
+        low, high = 32, args.max_memory  # MiB: 32 never boots logkeep, `high` must work
         if not fills(f"{high}M", capacity, args.size):
             print(f"| {capacity} | more than {high} MiB |")
             continue
@@ -301,9 +307,9 @@ def main():
     boot = commands.add_parser("boot")
     boot.add_argument("--runs", type=int, default=5)
     memory = commands.add_parser("memory")
-    memory.add_argument("--capacities", nargs="+", default=["1MiB", "16MiB", "64MiB"])
-    memory.add_argument("--size", type=int, default=512, help="bytes per message")
-    memory.add_argument("--max-memory", type=int, default=512, help="MiB")
+    memory.add_argument("--capacities", nargs="+", default=["1MiB", "8MiB"])
+    memory.add_argument("--size", type=int, default=1400, help="bytes per message")
+    memory.add_argument("--max-memory", type=int, default=256, help="MiB")
     memory.add_argument("--step", type=int, default=8, help="search resolution in MiB")
     loss = commands.add_parser("loss")
     loss.add_argument("--queues", nargs="+", type=int, default=[4, 64, 256, 1024, 4096])
