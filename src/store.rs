@@ -24,9 +24,36 @@ use crate::event::Event;
 /// allocation.
 pub const ENTRY_OVERHEAD: usize = size_of::<Arc<Event>>() + 2 * size_of::<usize>();
 
-/// Returns the bytes the store charges for `event`.
+/// Bytes the allocator adds to each heap allocation, as charged by
+/// [`charge`]: an estimate for glibc malloc (an 8-byte header and rounding
+/// to 16 bytes); allocators with size classes can add more.
+pub const ALLOCATION_OVERHEAD: usize = 16;
+
+/// Returns the bytes the store charges for `event`: its memory, its entry
+/// and an estimate of the allocator's overhead on each of its allocations.
 pub fn charge(event: &Event) -> usize {
-    event.memory_size() + ENTRY_OVERHEAD
+    event.memory_size() + ENTRY_OVERHEAD + heap_allocations(event) * ALLOCATION_OVERHEAD
+}
+
+/// Counts the heap allocations behind a stored event, the `Arc` included.
+fn heap_allocations(event: &Event) -> usize {
+    fn text(value: &Option<alloc::string::String>) -> usize {
+        usize::from(value.as_ref().is_some_and(|text| text.capacity() > 0))
+    }
+
+    let mut count = 1;
+    count += text(&event.source) + text(&event.hostname) + text(&event.app_name);
+    count += text(&event.procid) + text(&event.msgid) + text(&event.parse_error);
+    count += usize::from(event.message.capacity() > 0) + usize::from(event.raw.capacity() > 0);
+    count += usize::from(event.structured_data.capacity() > 0);
+    for element in &event.structured_data {
+        count += usize::from(element.id.capacity() > 0);
+        count += usize::from(element.params.capacity() > 0);
+        for (name, value) in &element.params {
+            count += usize::from(name.capacity() > 0) + usize::from(value.capacity() > 0);
+        }
+    }
+    count
 }
 
 /// The order in which a scan visits events.
@@ -161,7 +188,7 @@ impl Store {
 
     /// Whether even the smallest possible event would evict another.
     pub fn is_full(&self) -> bool {
-        self.window() < size_of::<Event>() + ENTRY_OVERHEAD
+        self.window() < size_of::<Event>() + ENTRY_OVERHEAD + ALLOCATION_OVERHEAD
     }
 
     /// Iterates over the stored events, oldest first.
