@@ -1,10 +1,12 @@
 //! Event queries: the filters of `GET /events` and the paging over them.
 //!
 //! A query scans the store in id order from a cursor and keeps the events
-//! that pass every filter, up to a limit. Time filters apply to the
-//! event's own `timestamp` when the sender gave one and to `received_at`
-//! otherwise, because that is when the event happened as far as the
-//! collector can tell; an event with neither never passes a time filter.
+//! that pass every filter, up to a limit.
+//!
+//! Time filters apply to the event's own `timestamp` when the sender gave
+//! one, because that is when the event happened. Without one they apply to
+//! `received_at`, the best time the collector has. An event with neither
+//! never passes a time filter.
 
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;

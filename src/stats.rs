@@ -27,9 +27,9 @@ pub struct Stats {
     pub oversize: AtomicU64,
     /// Socket receive calls that failed (the socket stays open).
     pub receive_errors: AtomicU64,
-    /// HTTP requests answered, any status.
+    /// HTTP responses sent, any status.
     pub http_requests: AtomicU64,
-    /// HTTP requests answered with a 4xx or 5xx status.
+    /// HTTP responses sent with a 4xx or 5xx status.
     pub http_errors: AtomicU64,
 }
 
@@ -84,7 +84,7 @@ impl Stats {
         bump(&self.receive_errors);
     }
 
-    /// Counts one answered HTTP request with its status code.
+    /// Counts one HTTP response with its status code.
     pub fn count_http_response(&self, status: u16) {
         bump(&self.http_requests);
         if status >= 400 {

@@ -1,11 +1,13 @@
 //! The event store: a ring buffer bounded by bytes, not by count.
 //!
 //! When a new event does not fit, the oldest events are evicted until it
-//! does; an event larger than the whole capacity is dropped and counted
-//! instead of emptying the buffer for nothing. Ids are assigned on insertion
-//! from 1 upwards and never reused, so the buffer is always sorted by id and
-//! a query cursor (an id) is found again with a binary search even after
-//! the events around it were evicted.
+//! does. An event larger than the whole capacity is dropped and counted,
+//! because evicting everything would still not make room for it.
+//!
+//! Ids are assigned on insertion from 1 upwards and never reused, so the
+//! buffer is always sorted by id. A query cursor (an id) is therefore found
+//! again with a binary search, even after the events around it were
+//! evicted.
 //!
 //! The store is a plain single-threaded structure. The collector shares it
 //! between threads behind a mutex and scans it in chunks (see
@@ -25,8 +27,8 @@ use crate::event::Event;
 pub const ENTRY_OVERHEAD: usize = size_of::<Arc<Event>>() + 2 * size_of::<usize>();
 
 /// Bytes the allocator adds to each heap allocation, as charged by
-/// [`charge`]: an estimate for glibc malloc (an 8-byte header and rounding
-/// to 16 bytes); allocators with size classes can add more.
+/// [`charge`]. This is an estimate for glibc malloc, which adds an 8-byte
+/// header and rounds to 16 bytes; allocators with size classes can add more.
 pub const ALLOCATION_OVERHEAD: usize = 16;
 
 /// Returns the bytes the store charges for `event`: its memory, its entry
@@ -99,7 +101,7 @@ pub struct StoreStatus {
     pub dropped: u64,
 }
 
-/// What happened to a pushed event.
+/// The outcome of [`Store::push`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Push {
     /// Stored under `id`, after evicting `evicted` older events.
@@ -112,7 +114,7 @@ pub enum Push {
 #[derive(Debug)]
 pub struct Store {
     /// Sorted by id; `Arc` so that queries copy pointers, not events, and
-    /// render their answer after releasing any lock.
+    /// render their response after releasing any lock.
     events: VecDeque<Arc<Event>>,
     capacity: usize,
     bytes: usize,
@@ -122,7 +124,7 @@ pub struct Store {
 }
 
 impl Store {
-    /// Creates an empty store that holds at most `capacity` bytes of events.
+    /// Creates an empty store that keeps at most `capacity` bytes of events.
     pub fn new(capacity: usize) -> Store {
         Store {
             events: VecDeque::new(),
@@ -294,7 +296,7 @@ pub fn parse_size(text: &str) -> Result<usize, SizeError> {
         .ok_or(SizeError::TooLarge)
 }
 
-/// Why [`parse_size`] rejected its input.
+/// Reasons for [`parse_size`] to reject its input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SizeError {
     #[error("expected a number of bytes with an optional unit such as 512KiB, 64MiB or 1GB")]

@@ -176,7 +176,7 @@ fn paging_covers_every_event_once() {
         assert_eq!(pages, 3, "order={order}");
     }
 
-    // The last full page knows no more events follow.
+    // A page that ends at the oldest event has no cursor.
     let body = get_json(server.http, "/events?limit=5&after=6");
     assert_eq!(event_ids(&body), [5, 4, 3, 2, 1]);
     assert_eq!(body["next_after"], serde_json::Value::Null);

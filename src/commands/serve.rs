@@ -1,4 +1,4 @@
-//! `logkeep serve`: receive syslog over UDP, keep it in memory and answer
+//! `logkeep serve`: receive syslog over UDP, keep it in memory and serve
 //! queries over HTTP until SIGINT or SIGTERM.
 
 use std::process::ExitCode;
@@ -23,7 +23,7 @@ pub struct ServeArgs {
     )]
     udp: Vec<ListenAddr>,
 
-    /// Address to answer HTTP queries on, as IP:PORT, or a bare port for
+    /// Address to serve the HTTP API on, as IP:PORT, or a bare port for
     /// every IPv4 and IPv6 address. Repeatable like --udp.
     #[arg(
         long = "http",
@@ -46,8 +46,8 @@ pub struct ServeArgs {
     )]
     capacity: usize,
 
-    /// HTTP connections served at once; further connections are answered
-    /// 503 and closed.
+    /// HTTP connections served at once; further connections get a 503
+    /// response and are closed.
     #[arg(
         long,
         value_name = "COUNT",

@@ -111,12 +111,12 @@ impl Report {
             ),
             counter(
                 "http_requests",
-                "HTTP requests answered, any status.",
+                "HTTP responses sent, any status.",
                 stats.http_requests,
             ),
             counter(
                 "http_errors",
-                "HTTP requests answered with a 4xx or 5xx status.",
+                "HTTP responses sent with a 4xx or 5xx status.",
                 stats.http_errors,
             ),
         ]

@@ -1,8 +1,8 @@
 //! HTTP request handling for the query API, independent of sockets.
 //!
 //! [`handle`] turns the bytes a client sent so far into a response, or
-//! asks for more bytes, so the same code serves the hosted build and the
-//! unikernel. The API accepts only `GET` and `HEAD` without a body, reads
+//! returns `None` while the request head is incomplete, so the same code
+//! serves the hosted build and the unikernel. The API accepts only `GET` and `HEAD` without a body, reads
 //! at most [`MAX_HEAD`] bytes of request line and headers, and answers
 //! every request with `Connection: close`: one request per connection
 //! keeps the server free of pipelining and idle keep-alive state.
@@ -24,13 +24,13 @@ use serde_json::json;
 use crate::stats::StatsSnapshot;
 use crate::store::EventSource;
 
-/// The most bytes of request line plus headers read before answering 431.
+/// Maximum bytes of request line plus headers read before responding 431.
 pub const MAX_HEAD: usize = 8 * 1024;
 
-/// The most header fields accepted before answering 431.
+/// Maximum header fields accepted before responding 431.
 pub const MAX_HEADERS: usize = 64;
 
-/// What a request is answered from.
+/// The data a response is built from.
 pub struct Context<'a> {
     pub events: &'a dyn EventSource,
     pub stats: StatsSnapshot,

@@ -296,8 +296,8 @@ mod tests {
 
     #[test]
     fn bind_error_suggests_fix() {
-        let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let addr = taken.local_addr().unwrap();
+        let occupied = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = occupied.local_addr().unwrap();
         let error = bind_udp(ListenAddr::Socket(addr)).unwrap_err();
         let message = error.to_string();
         assert!(message.contains(&addr.to_string()), "{message}");

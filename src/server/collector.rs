@@ -65,12 +65,15 @@ impl Collector {
             default_offset: self.default_offset,
         };
         let parsed = parse::parse(message, &options);
-        self.stats.count_parsed(parsed.format);
+        let format = parsed.format;
         let mut event = parsed.to_event();
         event.received_at = Some(received_at);
         event.source = Some(source.to_string());
 
         let pushed = self.lock().push(event);
+        // Counted after the push, so a reader that sees the count also
+        // finds the event (or its drop) in the store.
+        self.stats.count_parsed(format);
         if let Push::TooLarge { size } = pushed {
             if let Some(suppressed) = self.too_large.check() {
                 log::warn!(
