@@ -429,3 +429,41 @@ fn shutdown_stops_every_thread() {
     wait_for_received(server.http, 1);
     assert!(server.stop(), "a server thread ended before the shutdown");
 }
+
+#[test]
+fn queries_during_ingest_lose_nothing() {
+    let server = TestServer::start(16 * MIB);
+    let http = server.http;
+    let querier = std::thread::spawn(move || {
+        let mut pages = 0;
+        for _ in 0..30 {
+            let body = get_json(http, "/events?q=batch&limit=500");
+            let ids = event_ids(&body);
+            assert!(
+                ids.windows(2).all(|pair| pair[0] > pair[1]),
+                "ids out of order"
+            );
+            pages += 1;
+        }
+        pages
+    });
+
+    // Batches paced by /stats, so the socket buffer never overflows.
+    let mut sent = 0;
+    for batch in 0..20 {
+        let messages: Vec<Vec<u8>> = (0..200)
+            .map(|n| format!("batch {batch} message {n}").into_bytes())
+            .collect();
+        send_all(server.udp, messages.iter().map(Vec::as_slice));
+        sent += messages.len() as u64;
+        wait_for_received(server.http, sent);
+    }
+    assert_eq!(querier.join().unwrap(), 30);
+
+    let stats = get_json(server.http, "/stats");
+    assert_eq!(stats["received"], 4000);
+    assert_eq!(stats["events"], 4000);
+    assert_eq!(stats["evicted"], 0);
+    let body = get_json(server.http, "/events?q=batch+19+message+199");
+    assert_eq!(event_ids(&body), [4000]);
+}

@@ -68,7 +68,7 @@ impl Collector {
         let format = parsed.format;
         let mut event = parsed.to_event();
         event.received_at = Some(received_at);
-        event.source = Some(source.to_string());
+        event.source = Some(unmapped(source).to_string());
 
         let pushed = self.lock().push(event);
         // Counted after the push, so a reader that sees the count also
@@ -105,6 +105,18 @@ impl Collector {
     }
 }
 
+/// Returns `addr` with an IPv4-mapped IPv6 address (`[::ffff:192.0.2.1]`,
+/// what a dual-stack socket reports for IPv4 senders) turned back into IPv4.
+pub fn unmapped(addr: SocketAddr) -> SocketAddr {
+    match addr {
+        SocketAddr::V6(v6) => match v6.ip().to_ipv4_mapped() {
+            Some(v4) => SocketAddr::new(v4.into(), v6.port()),
+            None => addr,
+        },
+        SocketAddr::V4(_) => addr,
+    }
+}
+
 impl EventSource for Collector {
     fn scan(
         &self,
@@ -124,5 +136,57 @@ impl EventSource for Collector {
 
     fn status(&self) -> StoreStatus {
         self.lock().status()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unmapped_turns_mapped_into_ipv4() {
+        let mapped: SocketAddr = "[::ffff:192.0.2.1]:514".parse().unwrap();
+        assert_eq!(unmapped(mapped).to_string(), "192.0.2.1:514");
+        let v6: SocketAddr = "[2001:db8::1]:514".parse().unwrap();
+        assert_eq!(unmapped(v6), v6);
+    }
+
+    #[test]
+    fn ingest_records_source_and_time() {
+        let collector = Collector::new(1 << 20);
+        let source: SocketAddr = "[::ffff:127.0.0.1]:5000".parse().unwrap();
+        let pushed = collector.ingest(b"hello", source);
+        assert_eq!(pushed, Push::Stored { id: 1, evicted: 0 });
+        let mut seen = Vec::new();
+        collector.scan(Order::Asc, None, &mut |event| {
+            seen.push(Arc::clone(event));
+            ControlFlow::Continue(())
+        });
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0].source.as_deref(), Some("127.0.0.1:5000"));
+        assert!(seen[0].received_at.is_some());
+        assert_eq!(collector.stats().snapshot().received, 1);
+    }
+
+    #[test]
+    fn chunked_scan_visits_every_event() {
+        let collector = Collector::new(64 << 20);
+        let source: SocketAddr = "127.0.0.1:9".parse().unwrap();
+        let total = SCAN_CHUNK * 3 + 7;
+        for _ in 0..total {
+            collector.ingest(b"x", source);
+        }
+        for order in [Order::Asc, Order::Desc] {
+            let mut ids = Vec::new();
+            collector.scan(order, None, &mut |event| {
+                ids.push(event.id);
+                ControlFlow::Continue(())
+            });
+            let mut expected: Vec<u64> = (1..=total as u64).collect();
+            if order == Order::Desc {
+                expected.reverse();
+            }
+            assert_eq!(ids, expected);
+        }
     }
 }

@@ -40,6 +40,11 @@ impl Default for Limits {
     }
 }
 
+/// Stack of a connection thread. Requests are parsed and responses built
+/// on the heap, and the unikernel may back each stack with real memory, so
+/// this stays well below std's 2 MiB default.
+const CONNECTION_STACK: usize = 256 * 1024;
+
 /// Maximum bytes read and discarded after the response, so that closing
 /// the socket does not reset it while the client still sends.
 const DRAIN_LIMIT: usize = 64 * 1024;
@@ -130,6 +135,7 @@ fn accept(server: &Arc<Server>, stream: TcpStream, name: &str) {
     let connection_server = Arc::clone(server);
     let spawned = std::thread::Builder::new()
         .name(String::from("http-connection"))
+        .stack_size(CONNECTION_STACK)
         .spawn(move || {
             serve_connection(&connection_server, stream);
             connection_server.active.fetch_sub(1, Ordering::AcqRel);
