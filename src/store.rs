@@ -188,7 +188,7 @@ impl Store {
         self.capacity - self.bytes
     }
 
-    /// Whether even the smallest possible event would evict another.
+    /// Returns whether even the smallest possible event would evict another.
     pub fn is_full(&self) -> bool {
         self.window() < size_of::<Event>() + ENTRY_OVERHEAD + ALLOCATION_OVERHEAD
     }

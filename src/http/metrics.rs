@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::stats::StatsSnapshot;
 use crate::store::StoreStatus;
 
-/// Whether a metric only grows or can go both ways.
+/// The metric type: one that only grows, or one that can go both ways.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Counter,

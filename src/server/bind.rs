@@ -198,7 +198,7 @@ fn bind_all<S: LocalAddr>(
     Ok(sockets)
 }
 
-/// Whether a bind failed because the host has no IPv6 at all (disabled in
+/// Returns whether a bind failed because the host has no IPv6 at all (disabled in
 /// the kernel or absent from the network stack), not because of the port.
 fn ipv6_unavailable(error: &io::Error) -> bool {
     // EAFNOSUPPORT (97) and EADDRNOTAVAIL (99) on Linux.
