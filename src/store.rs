@@ -21,10 +21,11 @@ use core::ops::ControlFlow;
 
 use crate::event::Event;
 
-/// Bytes each stored event costs beyond [`Event::memory_size`]: its slot in
-/// the deque (one `Arc` pointer) and the two reference counts in the `Arc`
-/// allocation.
-pub const ENTRY_OVERHEAD: usize = size_of::<Arc<Event>>() + 2 * size_of::<usize>();
+/// Bytes each stored event costs beyond [`Event::memory_size`]: the two
+/// reference counts in its `Arc` allocation and two `Arc` pointers of deque
+/// slots. The deque grows by doubling and never shrinks, so it can have
+/// up to one spare slot per stored event.
+pub const ENTRY_OVERHEAD: usize = 2 * size_of::<Arc<Event>>() + 2 * size_of::<usize>();
 
 /// Returns the bytes the store charges for `event`: its memory, its entry
 /// and an estimate of what the allocator adds to each of its allocations.
