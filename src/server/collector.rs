@@ -50,10 +50,16 @@ impl Collector {
             store: Mutex::new(Store::new(capacity)),
             stats: Stats::new(),
             started: Instant::now(),
-            // TODO: RFC 3164 timestamps carry no offset; take one from a flag.
             default_offset: Utc.fix(),
             too_large: Throttle::new(),
         }
+    }
+
+    /// Sets the offset given to timestamps that carry none (RFC 3164
+    /// timestamps are local time without an offset); UTC by default.
+    pub fn with_default_offset(mut self, offset: FixedOffset) -> Collector {
+        self.default_offset = offset;
+        self
     }
 
     /// Parses one message received from `source` now, stores it under the
