@@ -186,7 +186,7 @@ impl Store {
         Push::Stored { id, evicted }
     }
 
-    /// The byte bound.
+    /// Returns the byte bound.
     pub fn capacity(&self) -> usize {
         self.capacity
     }
