@@ -17,9 +17,9 @@ use super::throttle::Throttle;
 /// Events a query visits per lock acquisition.
 ///
 /// A full scan with a `q` substring filter over 250-byte messages took
-/// about 1 µs per event (release build, 2-core x86_64 VM), so a chunk
-/// keeps the lock for roughly 70 µs, and an `ingest` waits at most that
-/// long behind a query.
+/// about 1 µs per event (release build, 2-core x86_64 VM). A chunk thus
+/// keeps the lock for roughly 70 µs, the longest an `ingest` waits behind
+/// a query.
 pub const SCAN_CHUNK: usize = 64;
 
 /// The parser, the store and the counters behind every receiver.
@@ -35,7 +35,7 @@ pub const SCAN_CHUNK: usize = 64;
 /// slow query therefore delays an ingest by one chunk at most, and the
 /// response is rendered and sent without the lock.
 ///
-/// Evicted events that a query still holds stay alive until its response
+/// Evicted events that a query still references stay alive until its response
 /// is written, so memory can briefly exceed the capacity by the events of
 /// the pages being rendered.
 #[derive(Debug)]
