@@ -573,3 +573,20 @@ fn corpus_filters_agree_with_fields() {
     let query = format!("since={}&limit=10000", query_value("2019-01-01T00:00:00Z"));
     assert_eq!(ids_for(&server, &query), expected, "since 2019");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn burst_is_received_or_counted_as_kernel_drops() {
+    let server = TestServer::start(64 * MIB);
+    // Large datagrams fill the default socket buffer within a few sends.
+    let datagram = vec![b'b'; 60_000];
+    let sent = 300;
+    send_all(server.udp, std::iter::repeat_n(datagram.as_slice(), sent));
+    let stats = wait_for_stats(server.http, "every datagram accounted for", |stats| {
+        let received = stats["received"].as_u64().unwrap();
+        let dropped = stats["kernel_drops"].as_u64().unwrap();
+        received + dropped == sent as u64
+    });
+    assert_eq!(stats["oversize"], 0);
+    assert_eq!(stats["events"], stats["received"]);
+}
