@@ -4,7 +4,7 @@
 Subcommands, each printing a Markdown table for docs/benchmarks.md:
 
   size     image and program sizes (plain and gzipped)
-  boot     time from QEMU start to the first datagram the guest stored
+  boot     time from QEMU start until logkeep listens and stores a datagram
   memory   smallest guest memory (-m) that boots and fills a capacity
   loss     datagrams offered per second against datagrams stored, for the
            image at several kernel UDP queue lengths and for the hosted build
@@ -160,8 +160,8 @@ def settle(port, before, deadline=60):
     while time.monotonic() < end:
         stats = try_stats(port)
         if stats is None:
-            # A busy guest may not respond while it drains its queue: an
-            # unanswered request says nothing about whether it is done.
+            # A busy guest may not respond while it drains its queue, so a
+            # request without a response does not mean the guest is done.
             still_since = time.monotonic()
         elif stats["received"] != last:
             last, still_since = stats["received"], time.monotonic()
