@@ -142,10 +142,10 @@ def send_at_rate(port, count, rate, size):
     return count / elapsed if elapsed > 0 else float("inf")
 
 
-def stats_retry(port, deadline=60):
+def stats_retry(port, deadline=60, alive=lambda: True):
     """Returns /stats, retrying while the guest is too busy to respond."""
     end = time.monotonic() + deadline
-    while time.monotonic() < end:
+    while time.monotonic() < end and alive():
         stats = try_stats(port)
         if stats:
             return stats
@@ -153,11 +153,11 @@ def stats_retry(port, deadline=60):
     raise RuntimeError(f"/stats on port {port} timed out for {deadline} s: the guest may be overloaded or down")
 
 
-def settle(port, before, deadline=60):
+def settle(port, before, deadline=60, alive=lambda: True):
     """Waits until `received` stops growing and returns the growth."""
     last, still_since = before, time.monotonic()
     end = time.monotonic() + deadline
-    while time.monotonic() < end:
+    while time.monotonic() < end and alive():
         stats = try_stats(port)
         if stats is None:
             # A busy guest may not respond while it drains its queue, so a
@@ -225,15 +225,16 @@ def fills(memory, capacity, size):
         index = 0
         end = time.monotonic() + 900
         while time.monotonic() < end:
-            before = stats_retry(guest.http)["received"]
+            alive = lambda: guest.process.poll() is None
+            before = stats_retry(guest.http, alive=alive)["received"]
             for _ in range(800):
                 sender.sendto(message(index, size), ("127.0.0.1", guest.udp))
                 index += 1
             time.sleep(1)
             if guest.process.poll() is not None or "panicked" in guest.console():
                 return False
-            settle(guest.http, before)
-            stats = stats_retry(guest.http)
+            settle(guest.http, before, alive=alive)
+            stats = stats_retry(guest.http, alive=alive)
             if stats["evicted"] > 0:
                 return guest.process.poll() is None
         return False
