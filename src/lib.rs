@@ -12,5 +12,6 @@
 extern crate alloc;
 
 pub mod event;
+pub mod framing;
 pub mod json;
 pub mod parse;
