@@ -15,3 +15,8 @@ pub mod event;
 pub mod framing;
 pub mod json;
 pub mod parse;
+pub mod stats;
+pub mod store;
+
+#[cfg(feature = "std")]
+pub mod server;
