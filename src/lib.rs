@@ -19,4 +19,6 @@ pub mod stats;
 pub mod store;
 
 #[cfg(feature = "std")]
+pub mod send;
+#[cfg(feature = "std")]
 pub mod server;
