@@ -13,8 +13,10 @@ extern crate alloc;
 
 pub mod event;
 pub mod framing;
+pub mod http;
 pub mod json;
 pub mod parse;
+pub mod query;
 pub mod stats;
 pub mod store;
 
