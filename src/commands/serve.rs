@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use logkeep::server::bind::{self, BindError, Bound, ListenAddr};
+use logkeep::server::tcp::TcpLimits;
 use logkeep::server::{self, Collector, Shutdown, http};
 use logkeep::store::parse_size;
 
@@ -22,6 +23,50 @@ pub struct ServeArgs {
         default_value = "514"
     )]
     udp: Vec<ListenAddr>,
+
+    /// Address to receive syslog over TCP on (RFC 6587, octet-counting or
+    /// LF framing), as IP:PORT or a bare port; repeatable like --udp. Off
+    /// unless given, because RFC 6587 assigns no port: rsyslog senders
+    /// usually use 514, syslog-ng 601.
+    #[arg(
+        long = "tcp",
+        value_name = "ADDR",
+        env = "LOGKEEP_TCP",
+        value_delimiter = ','
+    )]
+    tcp: Vec<ListenAddr>,
+
+    /// Syslog TCP connections read at once; further connections are
+    /// accepted and closed at once.
+    #[arg(
+        long,
+        value_name = "COUNT",
+        env = "LOGKEEP_TCP_MAX_CONNECTIONS",
+        default_value_t = 256,
+        value_parser = clap::value_parser!(u32).range(1..=100_000)
+    )]
+    tcp_max_connections: u32,
+
+    /// Seconds a syslog TCP connection may send nothing before it is
+    /// closed; 0 keeps idle connections open.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "LOGKEEP_TCP_IDLE_TIMEOUT",
+        default_value_t = 300
+    )]
+    tcp_idle_timeout: u64,
+
+    /// Maximum TCP frame size, in bytes with an optional unit like
+    /// --capacity. Longer frames are stored cut to this size and counted.
+    #[arg(
+        long,
+        value_name = "SIZE",
+        env = "LOGKEEP_MAX_FRAME_SIZE",
+        default_value = "64KiB",
+        value_parser = parse_capacity
+    )]
+    max_frame_size: usize,
 
     /// Address to answer HTTP queries on, as IP:PORT, or a bare port for
     /// every IPv4 and IPv6 address. Repeatable like --udp.
@@ -75,13 +120,14 @@ fn parse_capacity(text: &str) -> Result<usize, String> {
 
 pub fn run(args: ServeArgs) -> ExitCode {
     log::info!(
-        "logkeep {} starting: capacity {} bytes, udp {}, http {}",
+        "logkeep {} starting: capacity {} bytes, udp {}, tcp {}, http {}",
         env!("CARGO_PKG_VERSION"),
         args.capacity,
         join(&args.udp),
+        join(&args.tcp),
         join(&args.http),
     );
-    let (udp, listeners) = match bind_all(&args) {
+    let (udp, tcp, listeners) = match bind_all(&args) {
         Ok(bound) => bound,
         Err(error) => {
             log::error!("{error}");
@@ -90,6 +136,9 @@ pub fn run(args: ServeArgs) -> ExitCode {
     };
     for bound in &udp {
         log::info!("listening on udp {}", bound.addr);
+    }
+    for bound in &tcp {
+        log::info!("listening on tcp {}", bound.addr);
     }
     for bound in &listeners {
         log::info!("listening on http {}", bound.addr);
@@ -106,13 +155,25 @@ pub fn run(args: ServeArgs) -> ExitCode {
     };
     let udp = udp.into_iter().map(|bound| bound.socket).collect();
     let listeners = listeners.into_iter().map(|bound| bound.socket).collect();
-    let running = match server::spawn(udp, listeners, &collector, &shutdown, limits) {
+    let tcp = tcp.into_iter().map(|bound| bound.socket).collect();
+    let mut running = match server::spawn(udp, listeners, &collector, &shutdown, limits) {
         Ok(running) => running,
         Err(error) => {
             log::error!("cannot start the server threads: {error}");
             return ExitCode::FAILURE;
         }
     };
+    let tcp_limits = TcpLimits {
+        max_connections: args.tcp_max_connections as usize,
+        idle_timeout: Duration::from_secs(args.tcp_idle_timeout),
+        max_frame_size: args.max_frame_size,
+    };
+    if let Err(error) = running.spawn_tcp(tcp, &collector, &shutdown, tcp_limits) {
+        log::error!("cannot start the TCP receiver threads: {error}");
+        shutdown.trigger();
+        running.join();
+        return ExitCode::FAILURE;
+    }
 
     shutdown.wait();
     let clean = running.join();
@@ -133,6 +194,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
 type Sockets = (
     Vec<Bound<std::net::UdpSocket>>,
     Vec<Bound<std::net::TcpListener>>,
+    Vec<Bound<std::net::TcpListener>>,
 );
 
 fn bind_all(args: &ServeArgs) -> Result<Sockets, BindError> {
@@ -140,11 +202,19 @@ fn bind_all(args: &ServeArgs) -> Result<Sockets, BindError> {
     for addr in &args.udp {
         udp.extend(bind::bind_udp(*addr)?);
     }
+    let mut tcp = Vec::new();
+    for addr in &args.tcp {
+        let bound = bind::bind_tcp(*addr).map_err(|mut error| {
+            error.protocol = "tcp";
+            error
+        })?;
+        tcp.extend(bound);
+    }
     let mut listeners = Vec::new();
     for addr in &args.http {
         listeners.extend(bind::bind_tcp(*addr)?);
     }
-    Ok((udp, listeners))
+    Ok((udp, tcp, listeners))
 }
 
 fn join(addrs: &[ListenAddr]) -> String {
