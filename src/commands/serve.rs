@@ -5,7 +5,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use logkeep::event::{Facility, Severity};
+use logkeep::send::{Destination, TcpFraming};
 use logkeep::server::bind::{self, BindError, Bound, ListenAddr};
+use logkeep::server::forward::{ForwardConfig, Forwarder, SenderThreads};
 use logkeep::server::tcp::TcpLimits;
 use logkeep::server::{self, Collector, Shutdown, http};
 use logkeep::store::parse_size;
@@ -68,6 +71,40 @@ pub struct ServeArgs {
     )]
     max_frame_size: usize,
 
+    /// Forward a copy of each event to this receiver: udp://HOST:PORT or
+    /// tcp://HOST:PORT (port 514 when left out). Repeatable.
+    #[arg(long = "forward", value_name = "URL", env = "LOGKEEP_FORWARD", value_delimiter = ',', value_parser = Destination::parse)]
+    forward: Vec<Destination>,
+
+    /// Forward only events of this severity or a more severe one (emerg,
+    /// alert, crit, err, warning, notice, info, debug).
+    #[arg(long, value_name = "NAME", env = "LOGKEEP_FORWARD_SEVERITY", value_parser = parse_severity)]
+    forward_severity: Option<Severity>,
+
+    /// Forward only events of these facilities, comma-separated names or
+    /// codes (such as auth,authpriv,local0).
+    #[arg(long, value_name = "LIST", env = "LOGKEEP_FORWARD_FACILITY", value_delimiter = ',', value_parser = parse_facility)]
+    forward_facility: Vec<Facility>,
+
+    /// Framing on TCP forwarding connections (RFC 6587).
+    #[arg(long, value_enum, env = "LOGKEEP_FORWARD_FRAMING", default_value_t = TcpFraming::OctetCounting)]
+    forward_framing: TcpFraming,
+
+    /// Forward the received bytes unchanged instead of rendering RFC 5424.
+    #[arg(long, env = "LOGKEEP_FORWARD_RAW")]
+    forward_raw: bool,
+
+    /// Events each forwarding destination queues while it is slow or down;
+    /// further events are dropped for it and counted.
+    #[arg(
+        long,
+        value_name = "COUNT",
+        env = "LOGKEEP_FORWARD_QUEUE",
+        default_value_t = 10_000,
+        value_parser = clap::value_parser!(u32).range(1..=10_000_000)
+    )]
+    forward_queue: u32,
+
     /// Address to answer HTTP queries on, as IP:PORT, or a bare port for
     /// every IPv4 and IPv6 address. Repeatable like --udp.
     #[arg(
@@ -114,6 +151,20 @@ pub struct ServeArgs {
     http_timeout: u64,
 }
 
+fn parse_severity(name: &str) -> Result<Severity, String> {
+    Severity::from_name(name).ok_or_else(|| {
+        format!("invalid severity {name:?}: use emerg, alert, crit, err, warning, notice, info, debug or a code 0-7")
+    })
+}
+
+fn parse_facility(name: &str) -> Result<Facility, String> {
+    Facility::from_name(name.trim()).ok_or_else(|| {
+        format!(
+            "invalid facility {name:?}: use a name such as auth, daemon or local0, or a code 0-23"
+        )
+    })
+}
+
 fn parse_capacity(text: &str) -> Result<usize, String> {
     parse_size(text).map_err(|error| format!("invalid size {text:?}: {error}"))
 }
@@ -147,6 +198,13 @@ pub fn run(args: ServeArgs) -> ExitCode {
     let collector = Arc::new(Collector::new(args.capacity));
     let shutdown = Shutdown::new();
     server::signals::watch(&shutdown);
+    let senders = match start_forwarding(&args, &collector, &shutdown) {
+        Ok(senders) => senders,
+        Err(error) => {
+            log::error!("cannot start forwarding: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let timeout = Duration::from_secs(args.http_timeout);
     let limits = http::Limits {
         max_connections: args.max_connections as usize,
@@ -177,6 +235,9 @@ pub fn run(args: ServeArgs) -> ExitCode {
 
     shutdown.wait();
     let clean = running.join();
+    if let Some(senders) = senders {
+        senders.join();
+    }
     let stats = collector.stats().snapshot();
     log::info!(
         "logkeep stopped: {} messages received, {} oversize, {} HTTP requests",
@@ -189,6 +250,32 @@ pub fn run(args: ServeArgs) -> ExitCode {
     } else {
         ExitCode::FAILURE
     }
+}
+
+/// Starts the forwarder when `--forward` is given and installs it in
+/// `collector`.
+fn start_forwarding(
+    args: &ServeArgs,
+    collector: &Arc<Collector>,
+    shutdown: &Shutdown,
+) -> std::io::Result<Option<SenderThreads>> {
+    if args.forward.is_empty() {
+        return Ok(None);
+    }
+    let config = ForwardConfig {
+        destinations: args.forward.clone(),
+        min_severity: args.forward_severity,
+        facilities: (!args.forward_facility.is_empty()).then(|| args.forward_facility.clone()),
+        framing: args.forward_framing,
+        raw: args.forward_raw,
+        queue_capacity: args.forward_queue as usize,
+    };
+    let (forwarder, senders): (Forwarder, SenderThreads) =
+        Forwarder::start(config, collector, shutdown)?;
+    if collector.set_forwarder(forwarder).is_err() {
+        log::error!("forward: a forwarder was already installed; keeping the first");
+    }
+    Ok(Some(senders))
 }
 
 type Sockets = (

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 use std::ops::ControlFlow;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{FixedOffset, Offset, Utc};
@@ -12,6 +12,7 @@ use crate::parse::{self, ParseOptions};
 use crate::stats::Stats;
 use crate::store::{EventSource, Order, Push, Store, StoreStatus};
 
+use super::forward::Forwarder;
 use super::throttle::Throttle;
 
 /// Events a query visits per lock acquisition.
@@ -41,6 +42,8 @@ pub struct Collector {
     started: Instant,
     default_offset: FixedOffset,
     too_large: Throttle,
+    /// Set once at startup when `--forward` is given.
+    forwarder: OnceLock<Forwarder>,
 }
 
 impl Collector {
@@ -53,6 +56,7 @@ impl Collector {
             // TODO: RFC 3164 timestamps carry no offset; take one from a flag.
             default_offset: Utc.fix(),
             too_large: Throttle::new(),
+            forwarder: OnceLock::new(),
         }
     }
 
@@ -69,6 +73,9 @@ impl Collector {
         let mut event = parsed.to_event();
         event.received_at = Some(received_at);
         event.source = Some(source.to_string());
+        if let Some(forwarder) = self.forwarder.get() {
+            forwarder.offer(&event, &self.stats);
+        }
 
         let pushed = self.lock().push(event);
         if let Push::TooLarge { size } = pushed {
@@ -80,6 +87,12 @@ impl Collector {
             }
         }
         pushed
+    }
+
+    /// Installs the forwarder that every later ingested event is offered
+    /// to. Returns it back if one is already installed.
+    pub fn set_forwarder(&self, forwarder: Forwarder) -> Result<(), Forwarder> {
+        self.forwarder.set(forwarder)
     }
 
     /// Counts input a transport dropped for its size before parsing.

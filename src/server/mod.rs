@@ -6,6 +6,7 @@
 
 pub mod bind;
 pub mod collector;
+pub mod forward;
 pub mod http;
 pub mod shutdown;
 pub mod signals;
