@@ -18,6 +18,7 @@ use logkeep::framing::{DecoderConfig, FrameDecoder};
 use logkeep::send::{Destination, TcpFraming, render_rfc5424};
 use logkeep::server::forward::{ForwardConfig, Forwarder, SenderThreads};
 use logkeep::server::{Collector, Shutdown};
+use logkeep::stats::StatsSnapshot;
 
 const MIB: usize = 1 << 20;
 
@@ -82,6 +83,23 @@ impl Relay {
         self.forwarder.offer(event, self.collector.stats());
     }
 
+    /// Waits until the forwarded counter reaches `count`, failing after
+    /// [`DEADLINE`].
+    fn wait_for_forwarded(&self, count: u64) -> StatsSnapshot {
+        let start = Instant::now();
+        loop {
+            let stats = self.collector.stats().snapshot();
+            if stats.forwarded >= count {
+                return stats;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "forwarded never reached {count}: {stats:?}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     fn stop(&mut self) {
         self.shutdown.trigger();
         if let Some(senders) = self.senders.take() {
@@ -126,7 +144,11 @@ fn udp_forward_applies_filters() {
     let passing = [
         event(Some(Facility::Local0), Some(Severity::Err), "local0 err"),
         event(Some(Facility::Auth), Some(Severity::Emerg), "auth emerg"),
-        event(Some(Facility::Local0), Some(Severity::Warning), "local0 warning"),
+        event(
+            Some(Facility::Local0),
+            Some(Severity::Warning),
+            "local0 warning",
+        ),
     ];
     let filtered = [
         event(Some(Facility::Local0), Some(Severity::Info), "local0 info"),
@@ -145,8 +167,13 @@ fn udp_forward_applies_filters() {
         );
     }
     let first = String::from_utf8(rendered(&passing[0])).unwrap();
-    assert!(first.starts_with("<131>1 2026-01-02T03:04:05Z host1.example.net app - - - local0 err"), "{first}");
-    let stats = relay.collector.stats().snapshot();
+    assert!(
+        first.starts_with("<131>1 2026-01-02T03:04:05Z host1.example.net app - - - local0 err"),
+        "{first}"
+    );
+    // The sender counts a batch after the send returns, which can be after
+    // the datagrams arrived.
+    let stats = relay.wait_for_forwarded(3);
     assert_eq!(stats.forwarded, 3);
     assert_eq!(stats.forward_dropped_queue_full, 0);
 }
@@ -173,7 +200,11 @@ fn read_frames(listener: &TcpListener, count: usize) -> Vec<Vec<u8>> {
     let mut buffer = [0u8; 4096];
     while frames.len() < count {
         let length = stream.read(&mut buffer).expect("forwarded bytes");
-        assert!(length > 0, "connection closed after {} frames", frames.len());
+        assert!(
+            length > 0,
+            "connection closed after {} frames",
+            frames.len()
+        );
         decoder.feed(&buffer[..length], &mut |frame| {
             assert!(frame.flags.is_clean(), "defective frame {frame:?}");
             frames.push(frame.data.to_vec());
@@ -265,7 +296,9 @@ action(type="omfile" file="{dir}/out.log" template="rawline")
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|error| {
-                panic!("cannot start rsyslogd ({error}); install it with apt-get install -y rsyslog")
+                panic!(
+                    "cannot start rsyslogd ({error}); install it with apt-get install -y rsyslog"
+                )
             });
         let mut rsyslog = Rsyslog {
             child,
@@ -283,7 +316,10 @@ action(type="omfile" file="{dir}/out.log" template="rawline")
             if let Some(status) = self.child.try_wait().unwrap() {
                 panic!("rsyslogd exited with {status} before listening on {address}");
             }
-            assert!(start.elapsed() < DEADLINE, "rsyslogd does not listen on {address}");
+            assert!(
+                start.elapsed() < DEADLINE,
+                "rsyslogd does not listen on {address}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -386,9 +422,24 @@ fn rsyslog_receives_across_restart() {
         .filter(|token| output.contains(&format!("{token} ")))
         .count() as u64;
     eprintln!("after the restart: {delivered} of 20 delivered, {dropped} dropped; {stats:?}");
-    assert_eq!(delivered + dropped, 20, "stats {stats:?}; output:\n{output}");
+    assert_eq!(
+        delivered + dropped,
+        20,
+        "stats {stats:?}; output:\n{output}"
+    );
     rsyslog.wait_for(&before);
-    assert!(stats.forwarded >= 40 + delivered, "{stats:?}");
+
+    // The sender counts a batch after its write returns, so the counter
+    // may trail what rsyslogd already wrote.
+    let start = Instant::now();
+    while collector.stats().snapshot().forwarded < 40 + delivered {
+        assert!(
+            start.elapsed() < DEADLINE,
+            "{:?}",
+            collector.stats().snapshot()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
 
     shutdown.trigger();
     senders.join();
@@ -413,7 +464,12 @@ fn serve_command_forwards_raw() {
     let mut server = common::ChildServer::start(&args, &[]);
     let message = b"<12>1 2026-01-02T03:04:05Z host app - - - relayed by serve";
     common::send_all(server.udp, [&message[..]]);
-    assert_eq!(receive(&sink), message.to_vec(), "log:\n{}", server.log_text());
+    assert_eq!(
+        receive(&sink),
+        message.to_vec(),
+        "log:\n{}",
+        server.log_text()
+    );
     let status = server.terminate();
     assert!(status.success(), "log:\n{}", server.log_text());
     let log = server.log_text();

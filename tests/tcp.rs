@@ -269,8 +269,11 @@ fn idle_connection_is_closed() {
     let mut idle = connect(server.tcp);
     idle.write_all(b"<13>idleA\n").unwrap();
     assert!(closed_by_server(&mut idle), "idle connection stays open");
-    let stats = server.wait_for("an idle timeout", |stats| stats["tcp_idle_timeouts"] == 1);
-    assert_eq!(stats["tcp_connections_open"], 0);
+    // The open gauge goes down after the thread logs the close, so wait.
+    let stats = server.wait_for("an idle timeout", |stats| {
+        stats["tcp_idle_timeouts"] == 1 && stats["tcp_connections_open"] == 0
+    });
+    assert_eq!(stats["tcp_idle_timeouts"], 1);
     assert_eq!(wait_for_events(server.http, "idleA", 1).len(), 1);
 }
 
