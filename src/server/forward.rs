@@ -337,7 +337,9 @@ impl Worker {
                 break;
             }
             if connection.is_none() {
-                connection = Connection::open(&self.destination, self.framing, IO_TIMEOUT)
+                let left = deadline.saturating_duration_since(Instant::now());
+                let timeout = left.max(Duration::from_millis(1));
+                connection = Connection::open(&self.destination, self.framing, timeout)
                     .ok()
                     .map(prepare);
             }

@@ -107,7 +107,29 @@ pub fn run(
             }
         }
     }
+    wait_for_connections(&receiver);
     log::info!("{}: stopped", receiver.name);
+}
+
+/// Time the receiver gives its connection threads at shutdown to store the
+/// frames they are in the middle of.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Waits until every connection thread has ended, so `logkeep serve` does
+/// not exit while one still stores its last frame, or [`CLOSE_TIMEOUT`].
+fn wait_for_connections(receiver: &Receiver) {
+    let deadline = Instant::now() + CLOSE_TIMEOUT;
+    while receiver.open.load(Ordering::Acquire) > 0 {
+        if Instant::now() >= deadline {
+            log::warn!(
+                "{}: {} connections still open at shutdown",
+                receiver.name,
+                receiver.open.load(Ordering::Acquire)
+            );
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 fn accept(receiver: &Arc<Receiver>, stream: TcpStream) {
@@ -174,6 +196,9 @@ fn read_connection(receiver: &Receiver, mut stream: TcpStream, peer: SocketAddr)
     let idle_timeout = receiver.limits.idle_timeout;
     let reason = loop {
         if receiver.shutdown.is_triggered() {
+            read_remaining(&mut stream, &mut buffer, &mut |bytes| {
+                decoder.feed(bytes, &mut ingest)
+            });
             break String::from("shutdown");
         }
         match stream.read(&mut buffer) {
@@ -197,6 +222,28 @@ fn read_connection(receiver: &Receiver, mut stream: TcpStream, peer: SocketAddr)
     decoder.finish(&mut ingest);
     let frames = decoder.counters().frames;
     log::debug!("{name}: connection from {peer} closed ({reason}) after {frames} frames");
+}
+
+/// Bytes read at shutdown from what a connection already sent, so that a
+/// sender that never stops cannot hold the shutdown.
+const SHUTDOWN_READ_LIMIT: usize = 1 << 20;
+
+/// Reads what the peer has already sent, without waiting for more, and
+/// passes it to `feed`.
+fn read_remaining(stream: &mut TcpStream, buffer: &mut [u8], feed: &mut impl FnMut(&[u8])) {
+    if stream.set_nonblocking(true).is_err() {
+        return;
+    }
+    let mut total = 0;
+    while total < SHUTDOWN_READ_LIMIT {
+        match stream.read(buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(length) => {
+                total += length;
+                feed(&buffer[..length]);
+            }
+        }
+    }
 }
 
 fn ingest_frame(receiver: &Receiver, frame: Frame<'_>, peer: SocketAddr) {
