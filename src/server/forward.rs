@@ -31,7 +31,7 @@ use crate::stats::{Stats, bump, decrement};
 use super::throttle::Throttle;
 use super::{Collector, Shutdown};
 
-/// What to forward, where, and how.
+/// Forwarding settings: destinations, filters and wire format.
 #[derive(Clone, Debug)]
 pub struct ForwardConfig {
     pub destinations: Vec<Destination>,
@@ -45,7 +45,8 @@ pub struct ForwardConfig {
     pub framing: TcpFraming,
     /// Send the received bytes unchanged instead of RFC 5424.
     pub raw: bool,
-    /// Events each destination's queue holds before new ones are dropped.
+    /// Maximum number of events queued per destination. Events offered to
+    /// a full queue are dropped for that destination and counted.
     pub queue_capacity: usize,
 }
 
@@ -153,9 +154,9 @@ impl Forwarder {
         Ok((Forwarder { config, queues }, SenderThreads(threads)))
     }
 
-    /// Queues `event` for every destination if it passes the filters.
-    /// Never blocks: a full queue drops the event for that destination and
-    /// counts it.
+    /// Queues `event` for every destination if it passes the filters. It
+    /// never waits for a destination: a full queue drops the event for that
+    /// destination and counts it.
     pub fn offer(&self, event: &Event, stats: &Stats) {
         if !self.config.accepts(event) {
             return;
