@@ -44,7 +44,8 @@ pub struct Stats {
     pub tcp_frames: AtomicU64,
     /// TCP frames over the maximum frame size, stored cut to that size.
     pub tcp_oversize: AtomicU64,
-    /// TCP frames cut short by the connection closing, stored as received.
+    /// TCP frames cut short by the connection closing, stored as received,
+    /// and length prefixes whose body never arrived.
     pub tcp_truncated: AtomicU64,
     /// TCP frames with an invalid length prefix (`12abc`, 20 digits), read
     /// up to the next LF instead.

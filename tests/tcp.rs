@@ -216,8 +216,24 @@ fn connection_closed_mid_frame_is_stored() {
 
     let events = wait_for_events(server.http, "truncatedA", 1);
     assert_eq!(events.len(), 1);
-    let stats = server.stats();
-    assert_eq!(stats["tcp_frame_errors"]["truncated"], 1);
+    server.wait_for("one truncated frame", |stats| {
+        stats["tcp_frame_errors"]["truncated"] == 1
+    });
+
+    // A length prefix whose body never comes is truncated without an event.
+    let mut connection = connect(server.tcp);
+    connection
+        .write_all(
+            b"<13>1 - host app - - - truncatedB
+40 ",
+        )
+        .unwrap();
+    drop(connection);
+    wait_for_events(server.http, "truncatedB", 1);
+    let stats = server.wait_for("two truncated frames", |stats| {
+        stats["tcp_frame_errors"]["truncated"] == 2
+    });
+    assert_eq!(stats["tcp_frames"], 2);
 }
 
 #[test]

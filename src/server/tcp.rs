@@ -220,7 +220,12 @@ fn read_connection(receiver: &Receiver, mut stream: TcpStream, peer: SocketAddr)
         }
     };
     decoder.finish(&mut ingest);
-    let frames = decoder.counters().frames;
+    // Counted from the decoder rather than per frame, because a length
+    // prefix whose body never arrived is truncated without a frame.
+    let counters = decoder.counters();
+    let truncated = &receiver.collector.stats().tcp_truncated;
+    truncated.fetch_add(counters.truncated, Ordering::Relaxed);
+    let frames = counters.frames;
     log::debug!("{name}: connection from {peer} closed ({reason}) after {frames} frames");
 }
 
@@ -252,9 +257,6 @@ fn ingest_frame(receiver: &Receiver, frame: Frame<'_>, peer: SocketAddr) {
     let flags = frame.flags;
     if flags.oversize {
         bump(&stats.tcp_oversize);
-    }
-    if flags.truncated {
-        bump(&stats.tcp_truncated);
     }
     if flags.invalid_length {
         bump(&stats.tcp_invalid_length);
