@@ -27,9 +27,12 @@ pub struct Stats {
     pub oversize: AtomicU64,
     /// Socket receive calls that failed (the socket stays open).
     pub receive_errors: AtomicU64,
-    /// HTTP requests answered, any status.
+    /// Datagrams the kernel dropped because a socket receive buffer was
+    /// full, as Linux reports them; always 0 elsewhere.
+    pub kernel_drops: AtomicU64,
+    /// HTTP responses sent, any status.
     pub http_requests: AtomicU64,
-    /// HTTP requests answered with a 4xx or 5xx status.
+    /// HTTP responses sent with a 4xx or 5xx status.
     pub http_errors: AtomicU64,
     /// TCP connections accepted for reading.
     pub tcp_accepted: AtomicU64,
@@ -69,6 +72,7 @@ pub struct StatsSnapshot {
     pub unparsed: u64,
     pub oversize: u64,
     pub receive_errors: u64,
+    pub kernel_drops: u64,
     pub http_requests: u64,
     pub http_errors: u64,
     pub tcp_accepted: u64,
@@ -106,6 +110,7 @@ impl Stats {
             unparsed: AtomicU64::new(0),
             oversize: AtomicU64::new(0),
             receive_errors: AtomicU64::new(0),
+            kernel_drops: AtomicU64::new(0),
             http_requests: AtomicU64::new(0),
             http_errors: AtomicU64::new(0),
             tcp_accepted: AtomicU64::new(0),
@@ -143,7 +148,12 @@ impl Stats {
         bump(&self.receive_errors);
     }
 
-    /// Counts one answered HTTP request with its status code.
+    /// Adds `count` datagrams that the kernel dropped.
+    pub fn count_kernel_drops(&self, count: u64) {
+        self.kernel_drops.fetch_add(count, Ordering::Relaxed);
+    }
+
+    /// Counts one HTTP response with its status code.
     pub fn count_http_response(&self, status: u16) {
         bump(&self.http_requests);
         if status >= 400 {
@@ -160,6 +170,7 @@ impl Stats {
             unparsed: load(&self.unparsed),
             oversize: load(&self.oversize),
             receive_errors: load(&self.receive_errors),
+            kernel_drops: load(&self.kernel_drops),
             http_requests: load(&self.http_requests),
             http_errors: load(&self.http_errors),
             tcp_accepted: load(&self.tcp_accepted),

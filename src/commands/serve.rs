@@ -1,9 +1,11 @@
-//! `logkeep serve`: receive syslog over UDP, keep it in memory and answer
+//! `logkeep serve`: receive syslog over UDP, keep it in memory and serve
 //! queries over HTTP until SIGINT or SIGTERM.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
+
+use chrono::FixedOffset;
 
 use logkeep::event::{Facility, Severity};
 use logkeep::send::{Destination, TcpFraming};
@@ -105,7 +107,7 @@ pub struct ServeArgs {
     )]
     forward_queue: u32,
 
-    /// Address to answer HTTP queries on, as IP:PORT, or a bare port for
+    /// Address to serve the HTTP API on, as IP:PORT, or a bare port for
     /// every IPv4 and IPv6 address. Repeatable like --udp.
     #[arg(
         long = "http",
@@ -128,8 +130,20 @@ pub struct ServeArgs {
     )]
     capacity: usize,
 
-    /// HTTP connections served at once; further connections are answered
-    /// 503 and closed.
+    /// UTC offset assumed for timestamps that carry none, such as RFC 3164
+    /// `Mmm dd hh:mm:ss` stamps, written as +HH:MM or -HH:MM.
+    #[arg(
+        long,
+        value_name = "OFFSET",
+        env = "LOGKEEP_DEFAULT_OFFSET",
+        default_value = "+00:00",
+        allow_hyphen_values = true,
+        value_parser = parse_offset
+    )]
+    default_offset: FixedOffset,
+
+    /// HTTP connections served at once; further connections get a 503
+    /// response and are closed.
     #[arg(
         long,
         value_name = "COUNT",
@@ -165,18 +179,24 @@ fn parse_facility(name: &str) -> Result<Facility, String> {
     })
 }
 
+fn parse_offset(text: &str) -> Result<FixedOffset, String> {
+    text.parse()
+        .map_err(|_| format!("invalid offset {text:?}: expected +HH:MM or -HH:MM, such as +01:00"))
+}
+
 fn parse_capacity(text: &str) -> Result<usize, String> {
     parse_size(text).map_err(|error| format!("invalid size {text:?}: {error}"))
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
     log::info!(
-        "logkeep {} starting: capacity {} bytes, udp {}, tcp {}, http {}",
+        "logkeep {} starting: capacity {} bytes, udp {}, tcp {}, http {}, default offset {}",
         env!("CARGO_PKG_VERSION"),
         args.capacity,
         join(&args.udp),
         join(&args.tcp),
         join(&args.http),
+        args.default_offset,
     );
     let (udp, tcp, listeners) = match bind_all(&args) {
         Ok(bound) => bound,
@@ -195,7 +215,8 @@ pub fn run(args: ServeArgs) -> ExitCode {
         log::info!("listening on http {}", bound.addr);
     }
 
-    let collector = Arc::new(Collector::new(args.capacity));
+    let collector = Collector::new(args.capacity).with_default_offset(args.default_offset);
+    let collector = Arc::new(collector);
     let shutdown = Shutdown::new();
     server::signals::watch(&shutdown);
     let senders = match start_forwarding(&args, &collector, &shutdown) {

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::stats::StatsSnapshot;
 use crate::store::StoreStatus;
 
-/// Whether a metric only grows or can go both ways.
+/// The metric type: one that only grows, or one that can go both ways.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Counter,
@@ -40,7 +40,7 @@ pub struct Report {
 
 impl Report {
     /// Returns the rows of the table in output order.
-    pub fn metrics(&self) -> [Metric; 26] {
+    pub fn metrics(&self) -> [Metric; 27] {
         let stats = &self.stats;
         let store = &self.store;
         let counter = |name, help, value| Metric {
@@ -95,6 +95,11 @@ impl Report {
                 stats.receive_errors,
             ),
             counter(
+                "kernel_drops",
+                "Datagrams the kernel dropped for a full socket receive buffer (Linux only).",
+                stats.kernel_drops,
+            ),
+            counter(
                 "dropped",
                 "Events not stored because one alone exceeds the capacity.",
                 store.dropped,
@@ -118,12 +123,12 @@ impl Report {
             ),
             counter(
                 "http_requests",
-                "HTTP requests answered, any status.",
+                "HTTP responses sent, any status.",
                 stats.http_requests,
             ),
             counter(
                 "http_errors",
-                "HTTP requests answered with a 4xx or 5xx status.",
+                "HTTP responses sent with a 4xx or 5xx status.",
                 stats.http_errors,
             ),
             labelled(
