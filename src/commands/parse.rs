@@ -2,9 +2,9 @@
 //! one JSON object per message (NDJSON).
 //!
 //! Messages that match no grammar are printed as `unparsed` events with a
-//! `parse_error`, so a bad message never fails the run. Only files that
-//! cannot be read (and framing that cannot be followed) make the exit
-//! status non-zero.
+//! `parse_error`, so a bad message never fails the run. The exit status is
+//! non-zero only when an input cannot be read, octet-counted framing is
+//! lost, or stdout cannot be written.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -15,7 +15,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use logkeep::json::event_to_string;
 use logkeep::parse::{ParseOptions, parse};
 
-/// How messages are separated in the input.
+/// Message separation in the input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Framing {
     /// One message per line; LF or CRLF ends a line, empty lines are skipped.
@@ -29,7 +29,7 @@ pub struct ParseArgs {
     /// Files to read, in order; stdin when none is given.
     files: Vec<PathBuf>,
 
-    /// How messages are separated: lines or octet-counting (RFC 6587).
+    /// Message separation: lines or octet-counting (RFC 6587).
     #[arg(long, value_enum, default_value = "lines")]
     framing: Framing,
 
@@ -54,12 +54,12 @@ fn parse_offset(text: &str) -> Result<FixedOffset, String> {
         .map_err(|_| format!("invalid UTC offset {text:?}: expected +hh:mm or -hh:mm"))
 }
 
-/// Largest frame accepted with octet counting. RFC 6587 sets no limit and
-/// RFC 5425 § 4.3.1 asks receivers to handle at least 8192 octets; a
-/// larger count is more likely a stream that lost its framing.
+/// Maximum MSG-LEN accepted with octet counting. RFC 6587 sets no limit,
+/// and RFC 5425 § 4.3.1 requires 2048 octets and recommends 8192. A much
+/// larger count more likely comes from a stream that lost its framing.
 const MAX_FRAME_LEN: usize = 1024 * 1024;
 
-/// Why an octet-counted stream could not be followed.
+/// Fault that stops reading an octet-counted stream.
 #[derive(Debug)]
 enum FrameError {
     Io(io::Error),
@@ -77,8 +77,8 @@ impl From<io::Error> for FrameError {
 /// Reads the next octet-counted frame. Returns `Ok(None)` at the end of
 /// the stream; LF, CR and spaces between frames are skipped.
 ///
-/// NOTE: the streaming RFC 6587 framer for TCP lives in the collector;
-/// this reader only serves files and stdin.
+/// NOTE: a minimal reader for files and stdin. TCP input needs a streaming
+/// framer that keeps partial frames across reads.
 fn read_frame(reader: &mut impl BufRead) -> Result<Option<(Vec<u8>, usize)>, FrameError> {
     let mut length_text = Vec::new();
     loop {
