@@ -12,5 +12,12 @@
 extern crate alloc;
 
 pub mod event;
+pub mod http;
 pub mod json;
 pub mod parse;
+pub mod query;
+pub mod stats;
+pub mod store;
+
+#[cfg(feature = "std")]
+pub mod server;
