@@ -27,6 +27,9 @@ pub struct Stats {
     pub oversize: AtomicU64,
     /// Socket receive calls that failed (the socket stays open).
     pub receive_errors: AtomicU64,
+    /// Datagrams the kernel dropped because a socket receive buffer was
+    /// full, as Linux reports them; always 0 elsewhere.
+    pub kernel_drops: AtomicU64,
     /// HTTP responses sent, any status.
     pub http_requests: AtomicU64,
     /// HTTP responses sent with a 4xx or 5xx status.
@@ -42,6 +45,7 @@ pub struct StatsSnapshot {
     pub unparsed: u64,
     pub oversize: u64,
     pub receive_errors: u64,
+    pub kernel_drops: u64,
     pub http_requests: u64,
     pub http_errors: u64,
 }
@@ -59,6 +63,7 @@ impl Stats {
             unparsed: AtomicU64::new(0),
             oversize: AtomicU64::new(0),
             receive_errors: AtomicU64::new(0),
+            kernel_drops: AtomicU64::new(0),
             http_requests: AtomicU64::new(0),
             http_errors: AtomicU64::new(0),
         }
@@ -84,6 +89,11 @@ impl Stats {
         bump(&self.receive_errors);
     }
 
+    /// Adds `count` datagrams that the kernel dropped.
+    pub fn count_kernel_drops(&self, count: u64) {
+        self.kernel_drops.fetch_add(count, Ordering::Relaxed);
+    }
+
     /// Counts one HTTP response with its status code.
     pub fn count_http_response(&self, status: u16) {
         bump(&self.http_requests);
@@ -101,6 +111,7 @@ impl Stats {
             unparsed: load(&self.unparsed),
             oversize: load(&self.oversize),
             receive_errors: load(&self.receive_errors),
+            kernel_drops: load(&self.kernel_drops),
             http_requests: load(&self.http_requests),
             http_errors: load(&self.http_errors),
         }

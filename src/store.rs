@@ -21,41 +21,63 @@ use core::ops::ControlFlow;
 
 use crate::event::Event;
 
-/// Bytes each stored event costs beyond [`Event::memory_size`]: its slot in
-/// the deque (one `Arc` pointer) and the two reference counts in the `Arc`
-/// allocation.
-pub const ENTRY_OVERHEAD: usize = size_of::<Arc<Event>>() + 2 * size_of::<usize>();
-
-/// Bytes the allocator adds to each heap allocation, as charged by
-/// [`charge`]. This is an estimate for glibc malloc, which adds an 8-byte
-/// header and rounds to 16 bytes; allocators with size classes can add more.
-pub const ALLOCATION_OVERHEAD: usize = 16;
+/// Bytes each stored event costs beyond [`Event::memory_size`]: the two
+/// reference counts in its `Arc` allocation and two `Arc` pointers of deque
+/// slots. The deque grows by doubling and never shrinks, so it can have
+/// up to one spare slot per stored event.
+pub const ENTRY_OVERHEAD: usize = 2 * size_of::<Arc<Event>>() + 2 * size_of::<usize>();
 
 /// Returns the bytes the store charges for `event`: its memory, its entry
-/// and an estimate of the allocator's overhead on each of its allocations.
+/// and an estimate of what the allocator adds to each of its allocations.
 pub fn charge(event: &Event) -> usize {
-    event.memory_size() + ENTRY_OVERHEAD + heap_allocations(event) * ALLOCATION_OVERHEAD
+    event.memory_size() + ENTRY_OVERHEAD + allocator_overhead(event)
 }
 
-/// Counts the heap allocations behind a stored event, the `Arc` included.
-fn heap_allocations(event: &Event) -> usize {
-    fn text(value: &Option<alloc::string::String>) -> usize {
-        usize::from(value.as_ref().is_some_and(|text| text.capacity() > 0))
-    }
+/// Returns the charge of an event without any heap allocation of its own.
+fn smallest_charge() -> usize {
+    let arc = size_of::<Event>() + 2 * size_of::<usize>();
+    size_of::<Event>() + ENTRY_OVERHEAD + allocated_size(arc) - arc
+}
 
-    let mut count = 1;
-    count += text(&event.source) + text(&event.hostname) + text(&event.app_name);
-    count += text(&event.procid) + text(&event.msgid) + text(&event.parse_error);
-    count += usize::from(event.message.capacity() > 0) + usize::from(event.raw.capacity() > 0);
-    count += usize::from(event.structured_data.capacity() > 0);
-    for element in &event.structured_data {
-        count += usize::from(element.id.capacity() > 0);
-        count += usize::from(element.params.capacity() > 0);
-        for (name, value) in &element.params {
-            count += usize::from(name.capacity() > 0) + usize::from(value.capacity() > 0);
+/// Estimates the bytes glibc malloc uses for a request of `size` bytes: an
+/// 8-byte header, rounded up to 16 bytes, and at least 32 bytes. Other
+/// allocators round differently, so this is an estimate.
+fn allocated_size(size: usize) -> usize {
+    size.saturating_add(8 + 15).max(32) & !15
+}
+
+/// Estimates the allocator's overhead on the heap allocations behind a
+/// stored event: the `Arc` and every string and vector with a capacity.
+fn allocator_overhead(event: &Event) -> usize {
+    fn block(capacity: usize) -> usize {
+        if capacity == 0 {
+            0
+        } else {
+            allocated_size(capacity) - capacity
         }
     }
-    count
+
+    fn text(value: &Option<alloc::string::String>) -> usize {
+        value.as_ref().map_or(0, |text| block(text.capacity()))
+    }
+
+    let arc = size_of::<Event>() + 2 * size_of::<usize>();
+    let mut overhead = allocated_size(arc) - arc;
+    overhead += text(&event.source) + text(&event.hostname) + text(&event.app_name);
+    overhead += text(&event.procid) + text(&event.msgid) + text(&event.parse_error);
+    overhead += block(event.message.capacity()) + block(event.raw.capacity());
+    let elements = event.structured_data.capacity() * size_of::<crate::event::SdElementOwned>();
+    overhead += block(elements);
+    for element in &event.structured_data {
+        overhead += block(element.id.capacity());
+        let params =
+            element.params.capacity() * size_of::<(alloc::string::String, alloc::string::String)>();
+        overhead += block(params);
+        for (name, value) in &element.params {
+            overhead += block(name.capacity()) + block(value.capacity());
+        }
+    }
+    overhead
 }
 
 /// The order in which a scan visits events.
@@ -164,7 +186,7 @@ impl Store {
         Push::Stored { id, evicted }
     }
 
-    /// The byte bound.
+    /// Returns the byte bound.
     pub fn capacity(&self) -> usize {
         self.capacity
     }
@@ -190,7 +212,7 @@ impl Store {
 
     /// Returns whether even the smallest possible event would evict another.
     pub fn is_full(&self) -> bool {
-        self.window() < size_of::<Event>() + ENTRY_OVERHEAD + ALLOCATION_OVERHEAD
+        self.window() < smallest_charge()
     }
 
     /// Iterates over the stored events, oldest first.

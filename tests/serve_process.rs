@@ -99,6 +99,8 @@ fn help_documents_every_flag() {
         "[default: 8080]",
         "--capacity <SIZE>",
         "[default: 64MiB]",
+        "--default-offset <OFFSET>",
+        "[default: +00:00]",
         "--max-connections <COUNT>",
         "--http-timeout <SECONDS>",
     ] {

@@ -115,6 +115,8 @@ fn read_frame(reader: &mut impl BufRead) -> Result<Option<(Vec<u8>, usize)>, Fra
 struct Printer<'a> {
     args: &'a ParseArgs,
     out: io::StdoutLock<'static>,
+    /// Set when writing to stdout failed, to tell that error from a read error.
+    write_failed: bool,
 }
 
 impl Printer<'_> {
@@ -131,7 +133,9 @@ impl Printer<'_> {
         if problem.is_some() {
             event.parse_error = problem;
         }
-        writeln!(self.out, "{}", event_to_string(&event))
+        let written = writeln!(self.out, "{}", event_to_string(&event));
+        self.write_failed |= written.is_err();
+        written
     }
 
     fn lines(&mut self, reader: &mut impl BufRead) -> io::Result<()> {
@@ -193,6 +197,14 @@ impl Printer<'_> {
     }
 }
 
+fn io_failure(printer: &Printer<'_>, name: &str, error: &io::Error) -> String {
+    if printer.write_failed {
+        format!("writing to stdout failed: {error}")
+    } else {
+        format!("reading {name} failed: {error}")
+    }
+}
+
 fn is_broken_pipe(error: &io::Error) -> bool {
     error.kind() == io::ErrorKind::BrokenPipe
 }
@@ -201,6 +213,7 @@ pub fn run(args: ParseArgs) -> ExitCode {
     let mut printer = Printer {
         args: &args,
         out: io::stdout().lock(),
+        write_failed: false,
     };
     let mut ok = true;
     if args.files.is_empty() {
@@ -209,8 +222,8 @@ pub fn run(args: ParseArgs) -> ExitCode {
             Ok(fine) => ok &= fine,
             Err(error) if is_broken_pipe(&error) => return ExitCode::SUCCESS,
             Err(error) => {
-                log::error!("reading stdin failed: {error}");
-                ok = false;
+                log::error!("{}", io_failure(&printer, "stdin", &error));
+                return ExitCode::FAILURE;
             }
         }
     }
@@ -219,7 +232,7 @@ pub fn run(args: ParseArgs) -> ExitCode {
         let file = match File::open(path) {
             Ok(file) => file,
             Err(error) => {
-                log::error!("cannot read {name}: {error}");
+                log::error!("failed to open {name}: {error}");
                 ok = false;
                 continue;
             }
@@ -227,8 +240,12 @@ pub fn run(args: ParseArgs) -> ExitCode {
         match printer.input(&mut BufReader::new(file), &name) {
             Ok(fine) => ok &= fine,
             Err(error) if is_broken_pipe(&error) => return ExitCode::SUCCESS,
+            Err(error) if printer.write_failed => {
+                log::error!("{}", io_failure(&printer, &name, &error));
+                return ExitCode::FAILURE;
+            }
             Err(error) => {
-                log::error!("reading {name} failed: {error}");
+                log::error!("{}", io_failure(&printer, &name, &error));
                 ok = false;
             }
         }

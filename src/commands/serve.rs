@@ -5,6 +5,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::FixedOffset;
+
 use logkeep::server::bind::{self, BindError, Bound, ListenAddr};
 use logkeep::server::{self, Collector, Shutdown, http};
 use logkeep::store::parse_size;
@@ -46,6 +48,18 @@ pub struct ServeArgs {
     )]
     capacity: usize,
 
+    /// UTC offset assumed for timestamps that carry none, such as RFC 3164
+    /// `Mmm dd hh:mm:ss` stamps, written as +HH:MM or -HH:MM.
+    #[arg(
+        long,
+        value_name = "OFFSET",
+        env = "LOGKEEP_DEFAULT_OFFSET",
+        default_value = "+00:00",
+        allow_hyphen_values = true,
+        value_parser = parse_offset
+    )]
+    default_offset: FixedOffset,
+
     /// HTTP connections served at once; further connections get a 503
     /// response and are closed.
     #[arg(
@@ -69,17 +83,23 @@ pub struct ServeArgs {
     http_timeout: u64,
 }
 
+fn parse_offset(text: &str) -> Result<FixedOffset, String> {
+    text.parse()
+        .map_err(|_| format!("invalid offset {text:?}: expected +HH:MM or -HH:MM, such as +01:00"))
+}
+
 fn parse_capacity(text: &str) -> Result<usize, String> {
     parse_size(text).map_err(|error| format!("invalid size {text:?}: {error}"))
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
     log::info!(
-        "logkeep {} starting: capacity {} bytes, udp {}, http {}",
+        "logkeep {} starting: capacity {} bytes, udp {}, http {}, default offset {}",
         env!("CARGO_PKG_VERSION"),
         args.capacity,
         join(&args.udp),
         join(&args.http),
+        args.default_offset,
     );
     let (udp, listeners) = match bind_all(&args) {
         Ok(bound) => bound,
@@ -95,7 +115,8 @@ pub fn run(args: ServeArgs) -> ExitCode {
         log::info!("listening on http {}", bound.addr);
     }
 
-    let collector = Arc::new(Collector::new(args.capacity));
+    let collector = Collector::new(args.capacity).with_default_offset(args.default_offset);
+    let collector = Arc::new(collector);
     let shutdown = Shutdown::new();
     server::signals::watch(&shutdown);
     let timeout = Duration::from_secs(args.http_timeout);

@@ -40,7 +40,7 @@ pub struct Report {
 
 impl Report {
     /// Returns the rows of the table in output order.
-    pub fn metrics(&self) -> [Metric; 14] {
+    pub fn metrics(&self) -> [Metric; 15] {
         let stats = &self.stats;
         let store = &self.store;
         let counter = |name, help, value| Metric {
@@ -86,6 +86,11 @@ impl Report {
                 "receive_errors",
                 "Failed socket receive calls.",
                 stats.receive_errors,
+            ),
+            counter(
+                "kernel_drops",
+                "Datagrams the kernel dropped for a full socket receive buffer (Linux only).",
+                stats.kernel_drops,
             ),
             counter(
                 "dropped",

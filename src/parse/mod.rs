@@ -311,7 +311,10 @@ mod tests {
     fn systemd_unit_tag_with_dots_and_slashes() {
         let input = b"<30>Jun 15 02:35:28 host systemd-logind.service/x-1: New session";
         let message = parse(input, &options());
-        assert_eq!(message.app_name.as_deref(), Some("systemd-logind.service/x-1"));
+        assert_eq!(
+            message.app_name.as_deref(),
+            Some("systemd-logind.service/x-1")
+        );
         assert_eq!(message.message, "New session");
     }
 

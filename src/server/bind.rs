@@ -310,4 +310,20 @@ mod tests {
         assert!(!sockets.is_empty());
         assert!(sockets.iter().all(|bound| bound.addr.port() != 0));
     }
+
+    #[test]
+    fn all_addresses_receive_ipv4() {
+        let sockets = bind_udp(ListenAddr::AllAddresses(0)).unwrap();
+        let receiver = &sockets[0];
+        let target = SocketAddr::new(Ipv4Addr::LOCALHOST.into(), receiver.addr.port());
+        let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
+        sender.send_to(b"over ipv4", target).unwrap();
+        receiver
+            .socket
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut buffer = [0u8; 64];
+        let (length, _) = receiver.socket.recv_from(&mut buffer).unwrap();
+        assert_eq!(&buffer[..length], b"over ipv4");
+    }
 }

@@ -16,44 +16,59 @@ use super::throttle::Throttle;
 
 /// Events a query visits per lock acquisition.
 ///
-/// Filtering one event costs well under a microsecond (a few field
-/// comparisons and at most one substring search), so a chunk keeps the
-/// lock for tens of microseconds and an `ingest` waits at most that long.
-pub const SCAN_CHUNK: usize = 256;
+/// A full scan with a `q` substring filter over 250-byte messages took
+/// about 1 µs per event (release build, 2-core x86_64 VM). A chunk thus
+/// keeps the lock for roughly 70 µs, the longest an `ingest` waits behind
+/// a query.
+pub const SCAN_CHUNK: usize = 64;
 
 /// The parser, the store and the counters behind every receiver.
 ///
 /// Shared as `Arc<Collector>`. Parsing happens before the lock is taken, so
 /// the writer holds the store's mutex only to move one `Arc` in and drop
-/// the events it evicts. Queries take the same mutex for at most
-/// [`SCAN_CHUNK`] events at a time, copy out `Arc` pointers to the matches
-/// and release it; they resume from the last id seen with a binary search,
-/// which stays correct when the writer evicted events in between because
-/// ids only grow. A slow query therefore delays an ingest by one chunk at
-/// most, and rendering and sending the response happen without the lock.
-/// Evicted events that a query still holds stay alive until its response
+/// the events it evicts.
+///
+/// Queries take the same mutex for at most [`SCAN_CHUNK`] events at a
+/// time, copy out `Arc` pointers to the matches and release it. They
+/// resume from the last id seen with a binary search, which stays correct
+/// when the writer evicted events in between, because ids only grow. A
+/// slow query therefore delays an ingest by one chunk at most, and the
+/// response is rendered and sent without the lock.
+///
+/// Evicted events that a query still references stay alive until its response
 /// is written, so memory can briefly exceed the capacity by the events of
 /// the pages being rendered.
 #[derive(Debug)]
 pub struct Collector {
+    /// A std `Mutex`, held for one push or one scan chunk and never across
+    /// I/O, so readers and the writer take turns at chunk granularity.
     store: Mutex<Store>,
+    /// Lock-free counters, bumped by every thread.
     stats: Stats,
     started: Instant,
+    /// The offset given to timestamps that carry none.
     default_offset: FixedOffset,
+    /// Rate limit for logs of events too large for the store.
     too_large: Throttle,
 }
 
 impl Collector {
-    /// Creates a collector whose store holds at most `capacity` bytes.
+    /// Creates a collector whose store keeps at most `capacity` bytes.
     pub fn new(capacity: usize) -> Collector {
         Collector {
             store: Mutex::new(Store::new(capacity)),
             stats: Stats::new(),
             started: Instant::now(),
-            // TODO: RFC 3164 timestamps carry no offset; take one from a flag.
             default_offset: Utc.fix(),
             too_large: Throttle::new(),
         }
+    }
+
+    /// Sets the offset given to timestamps that carry none (RFC 3164
+    /// timestamps are local time without an offset); UTC by default.
+    pub fn with_default_offset(mut self, offset: FixedOffset) -> Collector {
+        self.default_offset = offset;
+        self
     }
 
     /// Parses one message received from `source` now, stores it under the

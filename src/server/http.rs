@@ -59,7 +59,10 @@ struct Server {
     active: AtomicUsize,
     /// Connections over the bound, on their way to [`send_busy_responses`].
     busy: mpsc::SyncSender<TcpStream>,
+    /// Rate limit for logs of failed accepts and thread starts.
     failures: Throttle,
+    /// Rate limit for logs of connections over the bound.
+    rejections: Throttle,
 }
 
 /// Accepts connections on `listener` until `shutdown` is triggered, serving
@@ -91,6 +94,7 @@ pub fn run(listener: TcpListener, collector: Arc<Collector>, shutdown: &Shutdown
         active: AtomicUsize::new(0),
         busy,
         failures: Throttle::new(),
+        rejections: Throttle::new(),
     });
     for stream in listener.incoming() {
         if shutdown.is_triggered() {
@@ -159,10 +163,10 @@ fn reject_busy(server: &Server, stream: TcpStream, name: &str) {
     let limit = server.limits.max_connections;
     server.collector.stats().count_http_response(503);
     let queued = server.busy.try_send(stream).is_ok();
-    if let Some(suppressed) = server.failures.check() {
+    if let Some(suppressed) = server.rejections.check() {
         let action = if queued { "sent 503 to" } else { "closed" };
         log::warn!(
-            "{name}: {action} a connection: {limit} connections already open ({suppressed} more failures since the last report)"
+            "{name}: {action} a connection: {limit} connections already open ({suppressed} more rejected since the last report)"
         );
     }
 }
