@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 use std::ops::ControlFlow;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use chrono::{FixedOffset, Offset, Utc};
@@ -12,6 +12,7 @@ use crate::parse::{self, ParseOptions};
 use crate::stats::Stats;
 use crate::store::{EventSource, Order, Push, Store, StoreStatus};
 
+use super::forward::Forwarder;
 use super::throttle::Throttle;
 
 /// Events a query visits per lock acquisition.
@@ -50,6 +51,8 @@ pub struct Collector {
     default_offset: FixedOffset,
     /// Rate limit for logs of events too large for the store.
     too_large: Throttle,
+    /// Set once at startup when `--forward` is given.
+    forwarder: OnceLock<Forwarder>,
 }
 
 impl Collector {
@@ -61,6 +64,7 @@ impl Collector {
             started: Instant::now(),
             default_offset: Utc.fix(),
             too_large: Throttle::new(),
+            forwarder: OnceLock::new(),
         }
     }
 
@@ -84,6 +88,9 @@ impl Collector {
         let mut event = parsed.to_event();
         event.received_at = Some(received_at);
         event.source = Some(unmapped(source).to_string());
+        if let Some(forwarder) = self.forwarder.get() {
+            forwarder.offer(&event, &self.stats);
+        }
 
         let pushed = self.lock().push(event);
         // Counted after the push, so a reader that sees the count also
@@ -98,6 +105,12 @@ impl Collector {
             }
         }
         pushed
+    }
+
+    /// Installs the forwarder that every later ingested event is offered
+    /// to. Returns it back if one is already installed.
+    pub fn set_forwarder(&self, forwarder: Forwarder) -> Result<(), Forwarder> {
+        self.forwarder.set(forwarder)
     }
 
     /// Counts input a transport dropped for its size before parsing.
