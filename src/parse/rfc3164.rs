@@ -6,10 +6,10 @@
 //! ```
 //!
 //! RFC 3164 describes what was observed rather than a grammar, and senders
-//! differ: BusyBox, haproxy and pfSense leave the hostname out (`tag:`
-//! right after the timestamp), Cisco IOS puts a sequence number, the
+//! differ. BusyBox, haproxy and pfSense leave the hostname out (`tag:`
+//! right after the timestamp). Cisco IOS puts a sequence number, the
 //! hostname and `*`/`.` clock-sync markers before the timestamp and a
-//! `%FAC-SEV-MNEMONIC:` tag after it, and many stamps carry a year,
+//! `%FAC-SEV-MNEMONIC:` tag after it. Many stamps carry a year,
 //! milliseconds or an RFC 3339 time. The rules below decide each word by
 //! its shape, never by looking further than the next word, so the parser
 //! stays linear.
@@ -99,7 +99,7 @@ fn uptime(input: &[u8]) -> Option<&[u8]> {
     (clock || days).then_some(rest)
 }
 
-/// What a Cisco-style prefix before the timestamp contained.
+/// Fields found in a Cisco-style prefix before the timestamp.
 #[derive(Default)]
 struct Prefix<'a> {
     hostname: Option<&'a [u8]>,
@@ -161,7 +161,7 @@ fn header_start<'a>(
     Ok((prefix, None, rest))
 }
 
-/// Whether `word` is a Cisco message tag such as `%ASA-6-302013:`.
+/// Checks whether `word` is a Cisco message tag such as `%ASA-6-302013:`.
 fn is_cisco_mnemonic(word: &[u8]) -> bool {
     word.len() > 2 && word[0] == b'%' && word.ends_with(b":") && word.contains(&b'-')
 }
@@ -170,7 +170,7 @@ fn is_ipv6(word: &[u8]) -> bool {
     core::str::from_utf8(word).is_ok_and(|text| text.parse::<core::net::Ipv6Addr>().is_ok())
 }
 
-/// Whether the first word after the timestamp is a TAG rather than a
+/// Checks whether the first word after the timestamp is a TAG rather than a
 /// HOSTNAME: it ends in `:` or carries `[pid]`, or it contains a `:`
 /// without being an IPv6 address (`tag:text`). `host: %ASA-…:` is the
 /// Cisco ASA form with a hostname.
@@ -208,10 +208,10 @@ struct Tagged<'a> {
 }
 
 /// Parses `TAG[PID]: CONTENT`, `TAG: CONTENT` or, with `glued`,
-/// `TAG:CONTENT`. A word without `:` or `[pid]` is left in the content:
+/// `TAG:CONTENT`. A word without `:` or `[pid]` is left in the content.
 /// RFC 3164 § 4.1.3 lets a space end the TAG, but devices also send
-/// content without a tag (RFC 3164 § 5.4, example 2: `Use the BFG!`), and
-/// misfiling the first word of a sentence loses more than leaving a tag in
+/// content without a tag (RFC 3164 § 5.4, example 2: `Use the BFG!`).
+/// Misfiling the first word of a sentence loses more than leaving a tag in
 /// the message.
 fn tagged(input: &[u8], glued: bool) -> Tagged<'_> {
     let (first, after) = word(input);
