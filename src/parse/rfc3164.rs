@@ -129,8 +129,9 @@ fn header_start<'a>(
             rest = after;
             continue;
         }
-        // NX-OS sends an empty sequence number: `<189>: 2021 Jun 15 …`.
-        if let Some(after) = rest.strip_prefix(b": ") {
+        // NX-OS sends an empty sequence number (`<189>: 2021 Jun 15 …`)
+        // and some ASA releases a bare colon (`<166>:Jun 15 …`).
+        if let Some(after) = rest.strip_prefix(b":") {
             prefix.cisco = true;
             rest = after;
             continue;
@@ -151,8 +152,17 @@ fn header_start<'a>(
                 break;
             }
             prefix.hostname = Some(token);
-        } else if !spaced && !token.contains(&b' ') && timestamp_at(after, options)?.is_some() {
-            // An IOS-XR node name glued to the stamp: `RP/0/RSP0/CPU0:Jun 15 …`.
+        } else if !spaced && timestamp_at(after, options)?.is_some() {
+            // An IOS-XR node name glued to the stamp, after the hostname
+            // when one is configured: `router1 RP/0/RSP0/CPU0:Jun 15 …`.
+            let (first, node) = word(token);
+            let node = one_space(node);
+            if node.contains(&b' ') || (!node.is_empty() && prefix.hostname.is_some()) {
+                break;
+            }
+            if !node.is_empty() {
+                prefix.hostname = Some(first);
+            }
         } else {
             break;
         }
@@ -179,6 +189,10 @@ fn is_tag_word(first: &[u8], after: &[u8]) -> bool {
         return false;
     }
     if first.ends_with(b":") {
+        // UniFi access points send `hostname,mac,firmware:` before the tag.
+        if first.contains(&b',') {
+            return false;
+        }
         let (next, _) = word(one_space(after));
         return !is_cisco_mnemonic(next);
     }
@@ -226,6 +240,17 @@ fn tagged(input: &[u8], glued: bool) -> Tagged<'_> {
             procid: Some(pid),
             message: one_space(&input[consumed..]),
         };
+    }
+    // Snare and NXLog end `MSWinEventLog` with a TAB, not a colon.
+    if let Some(tab) = first.iter().position(|byte| *byte == b'\t') {
+        let tag = &first[..tab];
+        if !tag.is_empty() && tag.iter().all(u8::is_ascii_alphanumeric) {
+            return Tagged {
+                app_name: Some(tag),
+                procid: None,
+                message: &input[tab + 1..],
+            };
+        }
     }
     if let Some(tag) = first.strip_suffix(b":") {
         return Tagged {
@@ -469,6 +494,56 @@ mod tests {
         let parsed = ok(b"Jun 15 02:35:28 switch-1,18e8294876c3,v4.0.66 switch: DOT1S: x");
         assert_eq!(parsed.hostname.as_deref(), Some("switch-1"));
         assert_eq!(parsed.app_name.as_deref(), Some("switch"));
+    }
+
+    #[test]
+    fn cisco_asa_leading_colon() {
+        let parsed = ok(b":Jun 15 02:35:28 UTC: %ASA-6-302013: Built outbound");
+        assert_eq!(stamp(&parsed), "2024-06-15T02:35:28+00:00");
+        assert_eq!(parsed.app_name.as_deref(), Some("%ASA-6-302013"));
+    }
+
+    #[test]
+    fn cisco_iosxr_hostname_and_node_name() {
+        let input = b"1234: router1 RP/0/RSP0/CPU0:Jun 15 02:35:28.123 UTC: ifmgr[227]: %PKT_INFRA-LINK-3-UPDOWN : down";
+        let parsed = ok(input);
+        assert_eq!(parsed.hostname.as_deref(), Some("router1"));
+        assert_eq!(stamp(&parsed), "2024-06-15T02:35:28.123+00:00");
+        assert_eq!(parsed.app_name.as_deref(), Some("ifmgr"));
+    }
+
+    #[test]
+    fn unifi_access_point_hostname_with_colon() {
+        let parsed = ok(b"Jun 15 02:35:28 U7PG2,f09fc2238301,v4.3.20: hostapd: ath0: STA x");
+        assert_eq!(parsed.hostname.as_deref(), Some("U7PG2"));
+        assert_eq!(parsed.app_name.as_deref(), Some("hostapd"));
+        assert_eq!(parsed.message, "ath0: STA x");
+    }
+
+    #[test]
+    fn snare_tab_separated_tag() {
+        let parsed = ok(b"Jun 15 02:35:28 WINHOST MSWinEventLog\t1\tSecurity\t540 x");
+        assert_eq!(parsed.hostname.as_deref(), Some("WINHOST"));
+        assert_eq!(parsed.app_name.as_deref(), Some("MSWinEventLog"));
+        assert_eq!(parsed.message, "1\tSecurity\t540 x");
+    }
+
+    #[test]
+    fn rfc3164_example_3_zone_and_year() {
+        let input = b"Aug 24 05:34:00 CST 1987 mymachine myproc[10]: %% It's time";
+        let parsed = ok(input);
+        assert_eq!(stamp(&parsed), "1987-08-24T05:34:00+00:00");
+        assert_eq!(parsed.hostname.as_deref(), Some("mymachine"));
+        assert_eq!(parsed.procid.as_deref(), Some("10"));
+    }
+
+    #[test]
+    fn huawei_year_and_glued_offset() {
+        let input = b"Jun 15 2024 02:35:28+08:00 HUAWEI %%01SHELL/5/CMDRECORD(s)[0]:Recorded";
+        let parsed = ok(input);
+        assert_eq!(stamp(&parsed), "2024-06-15T02:35:28+08:00");
+        assert_eq!(parsed.hostname.as_deref(), Some("HUAWEI"));
+        assert_eq!(parsed.message, "Recorded");
     }
 
     #[test]

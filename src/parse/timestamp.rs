@@ -226,6 +226,21 @@ fn zone_name(input: &[u8]) -> Res<'_, FixedOffset> {
     }
 }
 
+/// Parses ` ZONE YYYY` with a zone name not in [`ZONES`], as in RFC 3164
+/// § 5.4 example 3 (`Aug 24 05:34:00 CST 1987`). The zone is skipped and
+/// `default_offset` applies, because names such as `CST` are ambiguous.
+fn unknown_zone_then_year(input: &[u8]) -> Res<'_, i32> {
+    let (rest, _) = char(' ').parse(input)?;
+    let len = rest
+        .iter()
+        .take_while(|byte| byte.is_ascii_uppercase())
+        .count();
+    if !(2..=5).contains(&len) {
+        return fail("expected a zone name");
+    }
+    space_year(&rest[len..])
+}
+
 /// A BSD timestamp before its year is known.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BsdTimestamp {
@@ -252,9 +267,16 @@ pub fn bsd_timestamp(input: &[u8]) -> Res<'_, BsdTimestamp> {
     let (rest, middle_year) = opt(space_year).parse(rest)?;
     let (rest, _) = char(' ').parse(rest)?;
     let (rest, time) = partial_time(rest)?;
+    // Huawei VRP glues a numeric offset to the time: `02:35:28+08:00`.
+    let (rest, numeric_offset) = opt(time_offset).parse(rest)?;
     let (rest, trailing_year) = opt(space_year).parse(rest)?;
-    let (rest, offset) = opt(zone_name).parse(rest)?;
-    let year = leading_year.or(middle_year).or(trailing_year);
+    let (rest, named_offset) = opt(zone_name).parse(rest)?;
+    let (rest, zone_year) = match (named_offset, trailing_year) {
+        (None, None) => opt(unknown_zone_then_year).parse(rest)?,
+        _ => (rest, None),
+    };
+    let year = leading_year.or(middle_year).or(trailing_year).or(zone_year);
+    let offset = numeric_offset.or(named_offset);
     let stamp = BsdTimestamp {
         month,
         day,
@@ -401,6 +423,22 @@ mod tests {
     fn bsd_upper_case_month() {
         let (_, stamp) = bsd_timestamp(b"OCT 11 22:14:15 : a message").unwrap();
         assert_eq!(stamp.month, 10);
+    }
+
+    #[test]
+    fn huawei_glued_numeric_offset() {
+        let (rest, stamp) = bsd_timestamp(b"Jun 15 2024 02:35:28+08:00 HUAWEI %%01").unwrap();
+        assert_eq!(stamp.offset, FixedOffset::east_opt(8 * 3600));
+        assert_eq!(stamp.year, Some(2024));
+        assert_eq!(rest, b" HUAWEI %%01");
+    }
+
+    #[test]
+    fn rfc3164_example_3_zone_and_year() {
+        let (rest, stamp) = bsd_timestamp(b"Aug 24 05:34:00 CST 1987 mymachine").unwrap();
+        assert_eq!(stamp.year, Some(1987));
+        assert_eq!(stamp.offset, None);
+        assert_eq!(rest, b" mymachine");
     }
 
     #[test]
