@@ -181,9 +181,9 @@ fn is_ipv6(word: &[u8]) -> bool {
 }
 
 /// Checks whether the first word after the timestamp is a TAG rather than a
-/// HOSTNAME: it ends in `:` or carries `[pid]`, or it contains a `:`
-/// without being an IPv6 address (`tag:text`). `host: %ASA-…:` is the
-/// Cisco ASA form with a hostname.
+/// HOSTNAME. A TAG ends in `:`, carries `[pid]` or contains a `:` without
+/// being an IPv6 address (`tag:text`). Two `word:` forms are hostnames:
+/// Cisco ASA's `host: %ASA-…:` and UniFi's `host,mac,firmware:`.
 fn is_tag_word(first: &[u8], after: &[u8]) -> bool {
     if is_ipv6(first) {
         return false;

@@ -252,9 +252,10 @@ pub struct BsdTimestamp {
 }
 
 /// Parses the RFC 3164 § 4.1.2 TIMESTAMP `Mmm dd hh:mm:ss` and the forms
-/// devices send: any letter case, an unpadded day, milliseconds (Cisco
-/// `service timestamps log datetime msec`), a year before the month, after
-/// the day or after the time, and a known zone name after the time.
+/// devices send. The month may have any letter case and the day may lack
+/// its padding. Cisco adds milliseconds (`service timestamps log datetime
+/// msec`) and a zone name, Huawei a numeric offset. A year may come before
+/// the month, after the day or after the time.
 pub fn bsd_timestamp(input: &[u8]) -> Res<'_, BsdTimestamp> {
     let (rest, leading_year) = opt(|i| {
         let (rest, year) = digits(4).parse(i)?;
@@ -296,9 +297,9 @@ impl BsdTimestamp {
     /// Resolves the year and offset.
     ///
     /// RFC 3164 timestamps carry no year, so the year of `received_at` (in
-    /// the sender's offset) is used, one year earlier when that would put
-    /// the message more than a day in the future: a December message read
-    /// in January belongs to the previous year.
+    /// the sender's offset) is used. When that would put the message more
+    /// than a day in the future, the previous year is used instead, so a
+    /// December message read in January lands in December.
     pub fn resolve(
         &self,
         received_at: DateTime<Utc>,
