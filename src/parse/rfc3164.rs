@@ -176,8 +176,19 @@ fn is_cisco_mnemonic(word: &[u8]) -> bool {
     word.len() > 2 && word[0] == b'%' && word.ends_with(b":") && word.contains(&b'-')
 }
 
+/// Checks whether `word` is an IPv6 address, bare or in brackets.
 fn is_ipv6(word: &[u8]) -> bool {
-    core::str::from_utf8(word).is_ok_and(|text| text.parse::<core::net::Ipv6Addr>().is_ok())
+    let bare = word
+        .strip_prefix(b"[")
+        .and_then(|inner| inner.strip_suffix(b"]"))
+        .unwrap_or(word);
+    core::str::from_utf8(bare).is_ok_and(|text| text.parse::<core::net::Ipv6Addr>().is_ok())
+}
+
+/// Checks whether the content is an ArcSight CEF or IBM LEEF record, whose
+/// `CEF:0|…` start is a format marker, not a `tag:`.
+fn is_cef_or_leef(word: &[u8]) -> bool {
+    word.starts_with(b"CEF:") || word.starts_with(b"LEEF:")
 }
 
 /// Checks whether the first word after the timestamp is a TAG rather than a
@@ -186,6 +197,9 @@ fn is_ipv6(word: &[u8]) -> bool {
 /// Cisco ASA's `host: %ASA-…:` and UniFi's `host,mac,firmware:`.
 fn is_tag_word(first: &[u8], after: &[u8]) -> bool {
     if is_ipv6(first) {
+        return false;
+    }
+    if is_cef_or_leef(first) {
         return false;
     }
     if first.ends_with(b":") {
@@ -234,6 +248,9 @@ fn tagged(input: &[u8], glued: bool) -> Tagged<'_> {
         procid: None,
         message: input,
     };
+    if is_cef_or_leef(first) {
+        return untagged;
+    }
     if let Some((tag, pid, consumed)) = pid_tag(first) {
         return Tagged {
             app_name: Some(tag),
@@ -269,10 +286,17 @@ fn tagged(input: &[u8], glued: bool) -> Tagged<'_> {
     }
 }
 
-/// Turns the hostname word into a field. UniFi sends
+/// Turns the hostname word into a field, without the brackets of an IPv6
+/// address. UniFi sends
 /// `hostname,mac,firmware` in its place; the fields after the first comma
 /// stay only in the raw bytes.
 fn hostname_field(word: &[u8]) -> Cow<'_, str> {
+    if let Some(inner) = word
+        .strip_prefix(b"[")
+        .and_then(|inner| inner.strip_suffix(b"]"))
+    {
+        return text(inner);
+    }
     let end = word
         .iter()
         .position(|byte| *byte == b',')
@@ -424,6 +448,29 @@ mod tests {
         let parsed = ok(b"Jun 15 02:35:28 2001:db8::1 sshd[5]: accepted");
         assert_eq!(parsed.hostname.as_deref(), Some("2001:db8::1"));
         assert_eq!(parsed.app_name.as_deref(), Some("sshd"));
+    }
+
+    #[test]
+    fn bracketed_ipv6_hostname() {
+        let parsed = ok(b"Jun 15 02:35:28 [2001:db8::1] app: x");
+        assert_eq!(parsed.hostname.as_deref(), Some("2001:db8::1"));
+        assert_eq!(parsed.app_name.as_deref(), Some("app"));
+    }
+
+    #[test]
+    fn check_point_cef_is_not_split_as_tag() {
+        let parsed =
+            ok(b"Jun 15 02:35:28 fw CEF:0|Check Point|VPN-1|Check Point|Log|Accept|Unknown|");
+        assert_eq!(parsed.hostname.as_deref(), Some("fw"));
+        assert_eq!(parsed.app_name, None);
+        assert!(parsed.message.starts_with("CEF:0|Check Point"));
+    }
+
+    #[test]
+    fn palo_alto_cef_right_after_pri() {
+        let parsed = ok(b"CEF:0|Palo Alto Networks|PAN-OS|10.0|TRAFFIC|end|3|rt=x");
+        assert_eq!(parsed.app_name, None);
+        assert!(parsed.message.starts_with("CEF:0|"));
     }
 
     #[test]
