@@ -210,7 +210,18 @@ fn is_tag_word(first: &[u8], after: &[u8]) -> bool {
         let (next, _) = word(one_space(after));
         return !is_cisco_mnemonic(next);
     }
-    pid_tag(first).is_some() || first.contains(&b':')
+    pid_tag(first).is_some() || glued_colon(first).is_some()
+}
+
+/// Finds the colon of a `tag:text` word (rsyslog's `tag5:msgnum:5`). The
+/// tag needs a letter, so times (`12:30`) and sequence numbers stay
+/// content, and `scheme://` is a URL, not a tag.
+fn glued_colon(word: &[u8]) -> Option<usize> {
+    let colon = word.iter().position(|byte| *byte == b':')?;
+    let tag = &word[..colon];
+    let has_letter = tag.iter().any(u8::is_ascii_alphabetic);
+    let is_url = word[colon + 1..].starts_with(b"//");
+    (has_letter && !is_url).then_some(colon)
 }
 
 /// Splits `tag[pid]` with an optional `:`; returns the tag, the pid and
@@ -276,8 +287,8 @@ fn tagged(input: &[u8], glued: bool) -> Tagged<'_> {
             message: one_space(after),
         };
     }
-    match first.iter().position(|byte| *byte == b':') {
-        Some(colon) if glued && colon > 0 => Tagged {
+    match glued_colon(first) {
+        Some(colon) if glued => Tagged {
             app_name: Some(&first[..colon]),
             procid: None,
             message: &input[colon + 1..],
@@ -441,6 +452,17 @@ mod tests {
         let parsed = ok(b"Feb 13 20:07:26 74794bfb6795 root[8539]:syslog message");
         assert_eq!(parsed.procid.as_deref(), Some("8539"));
         assert_eq!(parsed.message, "syslog message");
+    }
+
+    #[test]
+    fn url_or_time_after_hostname_is_content() {
+        let parsed = ok(b"Jun 15 02:35:28 monitor http://example.net/ is down");
+        assert_eq!(parsed.hostname.as_deref(), Some("monitor"));
+        assert_eq!(parsed.app_name, None);
+        assert_eq!(parsed.message, "http://example.net/ is down");
+        let parsed = ok(b"Jun 15 02:35:28 host 12:30 backup started");
+        assert_eq!(parsed.app_name, None);
+        assert_eq!(parsed.message, "12:30 backup started");
     }
 
     #[test]
