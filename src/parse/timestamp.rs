@@ -95,15 +95,25 @@ pub(crate) fn utc() -> FixedOffset {
 }
 
 /// Parses an RFC 5424 TIMESTAMP (RFC 5424 § 6.2.3): `FULL-DATE "T"
-/// FULL-TIME` with upper-case `T` and `Z` and a mandatory offset.
-pub fn rfc5424_timestamp(input: &[u8]) -> Res<'_, DateTime<FixedOffset>> {
+/// FULL-TIME` with upper-case `T` and `Z`.
+///
+/// The RFC makes the offset mandatory. With `missing_offset` set, a stamp
+/// without one is accepted in that offset instead of rejecting the whole
+/// message, because some devices leave it out.
+pub fn rfc5424_timestamp(
+    input: &[u8],
+    missing_offset: Option<FixedOffset>,
+) -> Res<'_, DateTime<FixedOffset>> {
     let (rest, date) = full_date(input).map_err(|_| timestamp_error("expected YYYY-MM-DD"))?;
     let (rest, _) = tag("T")
         .parse(rest)
         .map_err(|_: nom::Err<ParseError>| timestamp_error("expected 'T' after the date"))?;
     let (rest, time) = partial_time(rest).map_err(|error| or_reason(error, "expected hh:mm:ss"))?;
-    let (rest, offset) =
-        time_offset(rest).map_err(|error| or_reason(error, "expected 'Z' or ±hh:mm"))?;
+    let ends = matches!(rest.first(), None | Some(b' '));
+    let (rest, offset) = match missing_offset {
+        Some(offset) if ends => (rest, offset),
+        _ => time_offset(rest).map_err(|error| or_reason(error, "expected 'Z' or ±hh:mm"))?,
+    };
     let local = NaiveDateTime::new(date, time);
     match local.and_local_timezone(offset).single() {
         Some(timestamp) => Ok((rest, timestamp)),
@@ -339,7 +349,7 @@ mod tests {
     }
 
     fn rfc5424(input: &[u8]) -> Result<String, ParseError> {
-        match rfc5424_timestamp(input) {
+        match rfc5424_timestamp(input, None) {
             Ok((_, stamp)) => Ok(stamp.to_rfc3339()),
             Err(nom::Err::Error(error) | nom::Err::Failure(error)) => Err(error),
             Err(nom::Err::Incomplete(_)) => unreachable!("complete parsers"),
@@ -350,6 +360,15 @@ mod tests {
     fn rfc5424_fraction_and_offset() {
         let text = rfc5424(b"2003-08-24T05:14:15.000003-07:00").unwrap();
         assert_eq!(text, "2003-08-24T05:14:15.000003-07:00");
+    }
+
+    #[test]
+    fn rfc5424_missing_offset_only_when_allowed() {
+        assert!(rfc5424(b"2021-06-15T02:35:28.123 host").is_err());
+        let offset = FixedOffset::east_opt(3600);
+        let (rest, stamp) = rfc5424_timestamp(b"2021-06-15T02:35:28.123 host", offset).unwrap();
+        assert_eq!(stamp.to_rfc3339(), "2021-06-15T02:35:28.123+01:00");
+        assert_eq!(rest, b" host");
     }
 
     #[test]
