@@ -51,8 +51,8 @@ pub struct Parsed<'a> {
     pub structured_data: Vec<SdElement<'a>>,
     pub message: Cow<'a, str>,
     pub bom: bool,
-    /// Set when STRUCTURED-DATA was malformed: the header is kept and the
-    /// message holds everything from the STRUCTURED-DATA field on.
+    /// Set when STRUCTURED-DATA was malformed. The header is kept and the
+    /// message contains everything from the STRUCTURED-DATA field on.
     pub structured_data_error: Option<ParseError>,
 }
 
