@@ -124,9 +124,15 @@ fn default_offset_applies_to_rfc3164() {
         ],
         &[],
     );
-    send_all(server.udp, [&b"<13>Jan  5 15:33:03 host1 app: local time"[..]]);
+    send_all(
+        server.udp,
+        [&b"<13>Jan  5 15:33:03 host1 app: local time"[..]],
+    );
     wait_for_received(server.http, 1);
     let body = get_json(server.http, "/events");
     let timestamp = body["events"][0]["timestamp"].as_str().unwrap();
-    assert!(timestamp.ends_with("T15:33:03+01:00"), "timestamp {timestamp}");
+    assert!(
+        timestamp.ends_with("T15:33:03+01:00"),
+        "timestamp {timestamp}"
+    );
 }
