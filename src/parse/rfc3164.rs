@@ -399,6 +399,7 @@ fn cisco_sequence<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::String;
     use chrono::Utc;
 
     fn options() -> ParseOptions {
