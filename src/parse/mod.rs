@@ -338,6 +338,46 @@ mod tests {
         assert!(message.parse_error.is_some());
     }
 
+    fn received_in_2026() -> ParseOptions {
+        let received_at = DateTime::parse_from_rfc3339("2026-12-04T12:00:00Z").unwrap();
+        ParseOptions::new(received_at.with_timezone(&Utc))
+    }
+
+    #[test]
+    fn february_29_in_common_year_is_kept() {
+        let input = b"<134>Feb 29 14:07:19 myhostname sshd - - - this is my message";
+        let message = parse(input, &received_in_2026());
+        assert_eq!(message.format, Format::Rfc3164);
+        let timestamp = message.timestamp.unwrap().to_rfc3339();
+        assert_eq!(timestamp, "2024-02-29T14:07:19+00:00");
+        assert_eq!(message.hostname.as_deref(), Some("myhostname"));
+        assert_eq!(message.parse_error, None);
+    }
+
+    #[test]
+    fn impossible_rfc3164_date_or_time_is_unparsed() {
+        let cases: [(&[u8], &str); 3] = [
+            (
+                b"<134>Feb 30 14:07:19 host sshd: x",
+                "invalid timestamp: day out of range for the month",
+            ),
+            (
+                b"<134>Jan  5 24:00:00 host sshd: x",
+                "invalid timestamp: time of day out of range",
+            ),
+            (
+                b"<134>2023-02-29T10:00:00Z host sshd: x",
+                "invalid timestamp: date out of range",
+            ),
+        ];
+        for (input, reason) in cases {
+            let message = parse(input, &received_in_2026());
+            assert_eq!(message.format, Format::Unparsed);
+            assert_eq!(message.parse_error.as_deref(), Some(reason));
+            assert_eq!(message.facility, Some(Facility::Local0));
+        }
+    }
+
     #[test]
     fn pathological_inputs_terminate() {
         for byte in [b'[', b'\\', b'<', b'"', b' ', b':', b'1'] {

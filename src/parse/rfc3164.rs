@@ -55,7 +55,8 @@ type Stamped<'a> = (DateTime<FixedOffset>, &'a [u8]);
 
 /// Parses a timestamp in any accepted form, with an optional Cisco
 /// clock-sync marker before it (`*` not synchronised, `.` lost sync) and
-/// an optional `:` after it.
+/// an optional `:` after it. A stamp of the right shape whose date or
+/// time does not exist (`Feb 30`, `25:00:00`) is an error, not text.
 fn timestamp_at<'a>(
     input: &'a [u8],
     options: &ParseOptions,
@@ -64,15 +65,17 @@ fn timestamp_at<'a>(
         [b'*' | b'.', rest @ ..] => rest,
         _ => input,
     };
-    let (rest, timestamp) = if let Ok((rest, stamp)) = bsd_timestamp(unmarked) {
-        (
+    let (rest, timestamp) = match bsd_timestamp(unmarked) {
+        Ok((rest, stamp)) => (
             rest,
             stamp.resolve(options.received_at, options.default_offset)?,
-        )
-    } else if let Ok((rest, timestamp)) = iso_timestamp(unmarked, options.default_offset) {
-        (rest, timestamp)
-    } else {
-        return Ok(None);
+        ),
+        Err(nom::Err::Failure(error)) => return Err(error),
+        Err(_) => match iso_timestamp(unmarked, options.default_offset) {
+            Ok((rest, timestamp)) => (rest, timestamp),
+            Err(nom::Err::Failure(error)) => return Err(error),
+            Err(_) => return Ok(None),
+        },
     };
     let rest = rest.strip_prefix(b":").unwrap_or(rest);
     Ok(Some((timestamp, rest)))

@@ -15,6 +15,14 @@ fn fail<T>(reason: &'static str) -> Result<T, nom::Err<ParseError>> {
     Err(nom::Err::Error(ParseError::Timestamp(reason)))
 }
 
+/// Fails for a stamp that has the right shape but names a date or time
+/// that does not exist (`2023-02-30`, `25:00:00`). It is a nom `Failure`,
+/// so callers that try other grammars report it instead of reading the
+/// stamp as text.
+fn fail_value<T>(reason: &'static str) -> Result<T, nom::Err<ParseError>> {
+    Err(nom::Err::Failure(ParseError::Timestamp(reason)))
+}
+
 /// Parses exactly `n` ASCII digits as a number.
 fn digits(n: usize) -> impl FnMut(&[u8]) -> Res<'_, u32> {
     move |input| {
@@ -52,14 +60,17 @@ fn time_of_day(hour: u32, minute: u32, second: u32, nanos: u32) -> Option<NaiveT
     }
 }
 
-/// Parses `hh:mm:ss` and optional fractional seconds.
+/// Parses `hh:mm:ss` and optional fractional seconds. Hours run from 00
+/// to 23 (RFC 3339 § 5.6, RFC 3164 § 4.1.2), so `24:00:00` is rejected. A
+/// leap second `:60` is accepted after any minute, because the stamp is
+/// local time and leap seconds fall at the end of a UTC minute.
 fn partial_time(input: &[u8]) -> Res<'_, NaiveTime> {
     let (rest, (hour, _, minute, _, second)) =
         (digits(2), char(':'), digits(2), char(':'), digits(2)).parse(input)?;
     let (rest, nanos) = opt(secfrac).parse(rest)?;
     match time_of_day(hour, minute, second, nanos.unwrap_or(0)) {
         Some(time) => Ok((rest, time)),
-        None => fail("time of day out of range"),
+        None => fail_value("time of day out of range"),
     }
 }
 
@@ -86,7 +97,7 @@ fn full_date(input: &[u8]) -> Res<'_, NaiveDate> {
         (digits(4), char('-'), digits(2), char('-'), digits(2)).parse(input)?;
     match NaiveDate::from_ymd_opt(year as i32, month, day) {
         Some(date) => Ok((rest, date)),
-        None => fail("date out of range"),
+        None => fail_value("date out of range"),
     }
 }
 
@@ -104,7 +115,7 @@ pub fn rfc5424_timestamp(
     input: &[u8],
     missing_offset: Option<FixedOffset>,
 ) -> Res<'_, DateTime<FixedOffset>> {
-    let (rest, date) = full_date(input).map_err(|_| timestamp_error("expected YYYY-MM-DD"))?;
+    let (rest, date) = full_date(input).map_err(|error| or_reason(error, "expected YYYY-MM-DD"))?;
     let (rest, _) = tag("T")
         .parse(rest)
         .map_err(|_: nom::Err<ParseError>| timestamp_error("expected 'T' after the date"))?;
@@ -299,42 +310,62 @@ pub fn bsd_timestamp(input: &[u8]) -> Res<'_, BsdTimestamp> {
 }
 
 /// How far ahead of the receive time a year-less timestamp may lie before
-/// it is taken to be from the previous year: a day absorbs clock skew and
+/// it is taken to be from an earlier year: a day absorbs clock skew and
 /// time-zone mistakes between sender and receiver.
 const FUTURE_TOLERANCE_HOURS: i64 = 24;
+
+/// Years searched back for a year-less date. Leap years are at most eight
+/// years apart (2096 to 2104), so `Feb 29` always finds one.
+const MAX_YEARS_BACK: i32 = 8;
+
+/// A leap year, to tell dates that exist in some year (`Feb 29`) from
+/// dates that exist in none (`Feb 30`, `Apr 31`, day 0 or 32).
+const LEAP_YEAR: i32 = 2000;
 
 impl BsdTimestamp {
     /// Resolves the year and offset.
     ///
-    /// RFC 3164 timestamps carry no year, so the year of `received_at` (in
-    /// the sender's offset) is used. When that would put the message more
-    /// than a day in the future, the previous year is used instead, so a
-    /// December message read in January lands in December.
+    /// RFC 3164 timestamps carry no year, so the most recent year that puts
+    /// the stamp at most a day after `received_at` is used. The search
+    /// starts at the year after the receive year (in the sender's offset),
+    /// so a `Jan  1 00:05` read at 23:50 on Dec 31 lands in the new year,
+    /// and a December message read in January lands in December. A year
+    /// in which the date does not exist is skipped, so `Feb 29` read in
+    /// 2026 resolves to 2024. A date that exists in no year, or in no year
+    /// the stamp names, is an error.
     pub fn resolve(
         &self,
         received_at: DateTime<Utc>,
         default_offset: FixedOffset,
     ) -> Result<DateTime<FixedOffset>, ParseError> {
         let offset = self.offset.unwrap_or(default_offset);
+        let day_error = ParseError::Timestamp("day out of range for the month");
         if let Some(year) = self.year {
-            return self.at_year(year, offset);
+            return self.at_year(year, offset).ok_or(day_error);
         }
-        let year = received_at.with_timezone(&offset).year();
-        let candidate = self.at_year(year, offset)?;
+        if NaiveDate::from_ymd_opt(LEAP_YEAR, self.month, self.day).is_none() {
+            return Err(day_error);
+        }
+        let receive_year = received_at.with_timezone(&offset).year();
         let limit = received_at + Duration::hours(FUTURE_TOLERANCE_HOURS);
-        if candidate.with_timezone(&Utc) > limit {
-            return self.at_year(year - 1, offset);
+        for year in (receive_year - MAX_YEARS_BACK..=receive_year + 1).rev() {
+            let Some(candidate) = self.at_year(year, offset) else {
+                continue;
+            };
+            if candidate.with_timezone(&Utc) <= limit {
+                return Ok(candidate);
+            }
         }
-        Ok(candidate)
+        Err(ParseError::Timestamp("out of range"))
     }
 
-    fn at_year(&self, year: i32, offset: FixedOffset) -> Result<DateTime<FixedOffset>, ParseError> {
-        let date = NaiveDate::from_ymd_opt(year, self.month, self.day)
-            .ok_or(ParseError::Timestamp("day out of range for the month"))?;
+    /// Returns the stamp in `year`, or `None` when the date does not exist
+    /// in that year or lies outside chrono's range.
+    fn at_year(&self, year: i32, offset: FixedOffset) -> Option<DateTime<FixedOffset>> {
+        let date = NaiveDate::from_ymd_opt(year, self.month, self.day)?;
         NaiveDateTime::new(date, self.time)
             .and_local_timezone(offset)
             .single()
-            .ok_or(ParseError::Timestamp("out of range"))
     }
 }
 
@@ -418,10 +449,118 @@ mod tests {
         assert_eq!(resolved.year(), 2025);
     }
 
+    fn resolve(input: &[u8], received_at: &str) -> Result<String, ParseError> {
+        let (_, stamp) = bsd_timestamp(input).unwrap();
+        let resolved = stamp.resolve(at(received_at), utc())?;
+        Ok(resolved.to_rfc3339())
+    }
+
     #[test]
-    fn bsd_february_29_in_common_year_is_invalid() {
-        let (_, stamp) = bsd_timestamp(b"Feb 29 14:07:19").unwrap();
-        assert!(stamp.resolve(at("2019-06-01T00:00:00Z"), utc()).is_err());
+    fn bsd_february_29_steps_back_to_leap_year() {
+        let text = resolve(b"Feb 29 14:07:19", "2026-06-01T00:00:00Z").unwrap();
+        assert_eq!(text, "2024-02-29T14:07:19+00:00");
+        let text = resolve(b"Feb 29 14:07:19", "2024-03-01T00:00:00Z").unwrap();
+        assert_eq!(text, "2024-02-29T14:07:19+00:00");
+    }
+
+    #[test]
+    fn bsd_february_29_before_leap_day_is_previous_leap_year() {
+        let text = resolve(b"Feb 29 14:07:19", "2028-01-15T00:00:00Z").unwrap();
+        assert_eq!(text, "2024-02-29T14:07:19+00:00");
+    }
+
+    #[test]
+    fn bsd_february_29_across_century_gap() {
+        // 2100 is not a leap year, so the previous one is 2096.
+        let text = resolve(b"Feb 29 00:00:00", "2103-06-01T00:00:00Z").unwrap();
+        assert_eq!(text, "2096-02-29T00:00:00+00:00");
+    }
+
+    #[test]
+    fn bsd_impossible_days_are_invalid() {
+        for input in [
+            &b"Feb 30 14:07:19"[..],
+            b"Apr 31 14:07:19",
+            b"Jan  0 14:07:19",
+            b"Jan 32 14:07:19",
+        ] {
+            let error = resolve(input, "2024-06-01T00:00:00Z").unwrap_err();
+            let expected = ParseError::Timestamp("day out of range for the month");
+            assert_eq!(error, expected, "{}", String::from_utf8_lossy(input));
+        }
+    }
+
+    #[test]
+    fn bsd_explicit_year_without_february_29_is_invalid() {
+        let error = resolve(b"Feb 29 2023 14:07:19", "2024-06-01T00:00:00Z").unwrap_err();
+        assert!(matches!(error, ParseError::Timestamp(_)));
+    }
+
+    #[test]
+    fn bsd_new_year_stamp_read_before_midnight_is_next_year() {
+        let text = resolve(b"Jan  1 00:05:00", "2024-12-31T23:50:00Z").unwrap();
+        assert_eq!(text, "2025-01-01T00:05:00+00:00");
+    }
+
+    #[test]
+    fn bsd_year_follows_sender_offset_at_new_year() {
+        // 08:00 JST on Jan 1 is 23:00 UTC on Dec 31 of the year before.
+        let (_, stamp) = bsd_timestamp(b"Jan  1 08:00:00 JST").unwrap();
+        let resolved = stamp.resolve(at("2024-12-31T23:30:00Z"), utc()).unwrap();
+        assert_eq!(resolved.to_rfc3339(), "2025-01-01T08:00:00+09:00");
+        let (_, stamp) = bsd_timestamp(b"Dec 31 20:00:00 EST").unwrap();
+        let resolved = stamp.resolve(at("2025-01-01T00:30:00Z"), utc()).unwrap();
+        assert_eq!(resolved.to_rfc3339(), "2024-12-31T20:00:00-05:00");
+    }
+
+    #[test]
+    fn bsd_leap_second() {
+        let text = resolve(b"Dec 31 23:59:60", "2017-01-01T00:00:30Z").unwrap();
+        assert_eq!(text, "2016-12-31T23:59:60+00:00");
+        let text = resolve(b"Jun 30 23:59:60.5", "2015-07-01T00:00:00Z").unwrap();
+        assert_eq!(text, "2015-06-30T23:59:60.500+00:00");
+    }
+
+    #[test]
+    fn bsd_hour_24_and_second_61_are_invalid() {
+        for input in [&b"Jan  5 24:00:00"[..], b"Jan  5 10:60:00", b"Jan  5 10:00:61"] {
+            let error = bsd_timestamp(input).unwrap_err();
+            let expected = nom::Err::Failure(ParseError::Timestamp("time of day out of range"));
+            assert_eq!(error, expected, "{}", String::from_utf8_lossy(input));
+        }
+    }
+
+    #[test]
+    fn rfc5424_hour_24_is_invalid() {
+        let error = rfc5424(b"2024-01-05T24:00:00Z").unwrap_err();
+        assert_eq!(error, ParseError::Timestamp("time of day out of range"));
+    }
+
+    #[test]
+    fn dst_zone_names_keep_their_offset_all_year() {
+        // A zone name is the sender's statement of its offset, so `CEST`
+        // in January still means +02:00.
+        let (_, stamp) = bsd_timestamp(b"Jan  5 10:00:00 CEST").unwrap();
+        let resolved = stamp.resolve(at("2024-06-01T00:00:00Z"), utc()).unwrap();
+        assert_eq!(resolved.to_rfc3339(), "2024-01-05T10:00:00+02:00");
+        let (_, stamp) = bsd_timestamp(b"Jul  5 10:00:00 PDT").unwrap();
+        let resolved = stamp.resolve(at("2024-08-01T00:00:00Z"), utc()).unwrap();
+        assert_eq!(resolved.to_rfc3339(), "2024-07-05T10:00:00-07:00");
+    }
+
+    #[test]
+    fn dst_zone_at_new_year_stays_within_tolerance() {
+        // 23:30 EDT on Dec 31 is 03:30 UTC on Jan 1.
+        let (_, stamp) = bsd_timestamp(b"Dec 31 23:30:00 EDT").unwrap();
+        let resolved = stamp.resolve(at("2025-01-01T03:40:00Z"), utc()).unwrap();
+        assert_eq!(resolved.to_rfc3339(), "2024-12-31T23:30:00-04:00");
+    }
+
+    #[test]
+    fn iso_date_that_does_not_exist_is_a_failure() {
+        let error = iso_timestamp(b"2023-02-29 10:00:00 host", utc()).unwrap_err();
+        let expected = nom::Err::Failure(ParseError::Timestamp("date out of range"));
+        assert_eq!(error, expected);
     }
 
     #[test]
