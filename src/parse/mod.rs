@@ -179,7 +179,7 @@ fn from_rfc3164<'a>(raw: &'a [u8], parsed: rfc3164::Parsed<'a>) -> Message<'a> {
         hostname: parsed.hostname,
         app_name: parsed.app_name,
         procid: parsed.procid,
-        msgid: None,
+        msgid: parsed.msgid,
         structured_data: Vec::new(),
         message: parsed.message,
         bom: false,
@@ -229,7 +229,7 @@ mod tests {
 
     #[test]
     fn rfc5424_header_fault_keeps_pri() {
-        let message = parse(b"<29>1 2006-01-02t15:04:05Z - - - - -", &options());
+        let message = parse(b"<29>1 2006-01-02X15:04:05Z - - - - -", &options());
         assert_eq!(message.format, Format::Unparsed);
         assert_eq!(message.facility, Some(Facility::Daemon));
         assert_eq!(message.severity, Some(Severity::Notice));
@@ -376,6 +376,18 @@ mod tests {
             assert_eq!(message.parse_error.as_deref(), Some(reason));
             assert_eq!(message.facility, Some(Facility::Local0));
         }
+    }
+
+    #[test]
+    fn rfc5424_lower_case_t_and_z() {
+        let message = parse(
+            b"<13>1 2024-01-05t10:01:02z host app - - - lower",
+            &options(),
+        );
+        assert_eq!(message.format, Format::Rfc5424);
+        let timestamp = message.timestamp.unwrap().to_rfc3339();
+        assert_eq!(timestamp, "2024-01-05T10:01:02+00:00");
+        assert_eq!(message.app_name.as_deref(), Some("app"));
     }
 
     #[test]

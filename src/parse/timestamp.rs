@@ -75,8 +75,9 @@ fn partial_time(input: &[u8]) -> Res<'_, NaiveTime> {
 }
 
 /// Parses `Z` or `+hh:mm`/`-hh:mm` with hours up to 23 (RFC 5424 § 6.2.3).
+/// A lower-case `z` is accepted too (RFC 3339 § 5.6 NOTE).
 fn time_offset(input: &[u8]) -> Res<'_, FixedOffset> {
-    if let Ok((rest, _)) = char::<_, ParseError>('Z').parse(input) {
+    if let [b'Z' | b'z', rest @ ..] = input {
         return Ok((rest, utc()));
     }
     let (rest, sign) = nom::branch::alt((char('+'), char('-'))).parse(input)?;
@@ -106,9 +107,11 @@ pub(crate) fn utc() -> FixedOffset {
 }
 
 /// Parses an RFC 5424 TIMESTAMP (RFC 5424 § 6.2.3): `FULL-DATE "T"
-/// FULL-TIME` with upper-case `T` and `Z`.
+/// FULL-TIME`.
 ///
-/// The RFC makes the offset mandatory. With `missing_offset` set, a stamp
+/// RFC 5424 § 6.2.3 requires upper-case `T` and `Z`, but lower case is
+/// accepted: RFC 3339 § 5.6 allows it, and the stamp means the same. The
+/// RFC also makes the offset mandatory. With `missing_offset` set, a stamp
 /// without one is accepted in that offset instead of rejecting the whole
 /// message, because some devices leave it out.
 pub fn rfc5424_timestamp(
@@ -116,7 +119,7 @@ pub fn rfc5424_timestamp(
     missing_offset: Option<FixedOffset>,
 ) -> Res<'_, DateTime<FixedOffset>> {
     let (rest, date) = full_date(input).map_err(|error| or_reason(error, "expected YYYY-MM-DD"))?;
-    let (rest, _) = tag("T")
+    let (rest, _) = nom::branch::alt((tag("T"), tag("t")))
         .parse(rest)
         .map_err(|_: nom::Err<ParseError>| timestamp_error("expected 'T' after the date"))?;
     let (rest, time) = partial_time(rest).map_err(|error| or_reason(error, "expected hh:mm:ss"))?;
@@ -142,6 +145,42 @@ pub fn iso_timestamp(input: &[u8], default_offset: FixedOffset) -> Res<'_, DateT
     let (rest, offset) = opt(time_offset).parse(rest)?;
     let local = NaiveDateTime::new(date, time);
     match local
+        .and_local_timezone(offset.unwrap_or(default_offset))
+        .single()
+    {
+        Some(timestamp) => Ok((rest, timestamp)),
+        None => fail("out of range"),
+    }
+}
+
+/// Parses Citrix NetScaler's `MM/DD/YYYY:hh:mm:ss` with an optional zone
+/// after it (`05/21/2017:00:00:00 GMT`); `default_offset` applies without
+/// one. NetScaler can also be set to `DD/MM/YYYY`: a first field above 12
+/// is read as the day, and ambiguous dates are read as `MM/DD`.
+pub fn slash_timestamp(
+    input: &[u8],
+    default_offset: FixedOffset,
+) -> Res<'_, DateTime<FixedOffset>> {
+    let (rest, (first, _, second, _, year, _)) = (
+        digits(2),
+        char('/'),
+        digits(2),
+        char('/'),
+        digits(4),
+        char(':'),
+    )
+        .parse(input)?;
+    let (month, day) = if first > 12 {
+        (second, first)
+    } else {
+        (first, second)
+    };
+    let Some(date) = NaiveDate::from_ymd_opt(year as i32, month, day) else {
+        return fail_value("date out of range");
+    };
+    let (rest, time) = partial_time(rest)?;
+    let (rest, offset) = opt(zone).parse(rest)?;
+    match NaiveDateTime::new(date, time)
         .and_local_timezone(offset.unwrap_or(default_offset))
         .single()
     {
@@ -228,6 +267,17 @@ const ZONES: [(&[u8], i32); 18] = [
     (b"JST", 540),
 ];
 
+/// Returns the offset of a zone abbreviation listed in [`ZONES`].
+pub(crate) fn zone_offset(name: &[u8]) -> Option<FixedOffset> {
+    let found = ZONES.iter().find(|(known, _)| *known == name)?;
+    FixedOffset::east_opt(found.1 * 60)
+}
+
+/// Checks that a zone ends at a space, a colon or the end of the input.
+fn ends_zone(rest: &[u8]) -> bool {
+    matches!(rest.first(), None | Some(b' ') | Some(b':'))
+}
+
 /// Parses ` ZONE` when ZONE is a known abbreviation followed by a space,
 /// a colon or the end.
 fn zone_name(input: &[u8]) -> Res<'_, FixedOffset> {
@@ -236,15 +286,66 @@ fn zone_name(input: &[u8]) -> Res<'_, FixedOffset> {
         .iter()
         .take_while(|byte| byte.is_ascii_uppercase())
         .count();
-    let after = rest.get(len);
-    if !matches!(after, None | Some(b' ') | Some(b':')) {
+    if !ends_zone(&rest[len..]) {
         return fail("expected a zone name");
     }
-    let found = ZONES.iter().find(|(name, _)| *name == &rest[..len]);
-    match found.and_then(|(_, minutes)| FixedOffset::east_opt(minutes * 60)) {
+    match zone_offset(&rest[..len]) {
         Some(offset) => Ok((&rest[len..], offset)),
         None => fail("expected a zone name"),
     }
+}
+
+/// Parses ` ±hhmm`, ` ±hh:mm` or ` NAME±h[h][:mm]` with NAME one of `UTC`,
+/// `GMT` or `TZ`, followed by a space, a colon or the end.
+///
+/// The sign is read as written, as in RFC 3339 (`TZ-6` is six hours behind
+/// UTC), not inverted as in the POSIX `TZ` variable, because senders
+/// print the offset for people to read.
+fn numeric_zone(input: &[u8]) -> Res<'_, FixedOffset> {
+    let (rest, _) = char(' ').parse(input)?;
+    let (rest, named) = match rest {
+        [b'U', b'T', b'C', rest @ ..] | [b'G', b'M', b'T', rest @ ..] | [b'T', b'Z', rest @ ..] => {
+            (rest, true)
+        }
+        _ => (rest, false),
+    };
+    let (rest, sign) = match rest {
+        [b'+', rest @ ..] => (rest, 1),
+        [b'-', rest @ ..] => (rest, -1),
+        _ => return fail("expected a zone offset"),
+    };
+    let hour_len = rest.iter().take_while(|byte| byte.is_ascii_digit()).count();
+    let (hours, minutes, rest) = match (named, hour_len) {
+        (_, 4) => (number(&rest[..2]), number(&rest[2..4]), &rest[4..]),
+        (true, 1) | (_, 2) => match rest[hour_len..] {
+            [b':', m1, m2, ..] if m1.is_ascii_digit() && m2.is_ascii_digit() => (
+                number(&rest[..hour_len]),
+                number(&[m1, m2]),
+                &rest[hour_len + 3..],
+            ),
+            _ if named => (number(&rest[..hour_len]), 0, &rest[hour_len..]),
+            _ => return fail("expected a zone offset"),
+        },
+        _ => return fail("expected a zone offset"),
+    };
+    if hours > 23 || minutes > 59 || !ends_zone(rest) {
+        return fail("expected a zone offset");
+    }
+    match FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60)) {
+        Some(offset) => Ok((rest, offset)),
+        None => fail("expected a zone offset"),
+    }
+}
+
+fn number(digits: &[u8]) -> i32 {
+    digits
+        .iter()
+        .fold(0, |acc, digit| acc * 10 + i32::from(digit - b'0'))
+}
+
+/// Parses a zone after the time: a known name or a numeric offset.
+fn zone(input: &[u8]) -> Res<'_, FixedOffset> {
+    nom::branch::alt((zone_name, numeric_zone)).parse(input)
 }
 
 /// Parses ` ZONE YYYY` with a zone name not in [`ZONES`], as in RFC 3164
@@ -292,7 +393,7 @@ pub fn bsd_timestamp(input: &[u8]) -> Res<'_, BsdTimestamp> {
     // Huawei VRP glues a numeric offset to the time: `02:35:28+08:00`.
     let (rest, numeric_offset) = opt(time_offset).parse(rest)?;
     let (rest, trailing_year) = opt(space_year).parse(rest)?;
-    let (rest, named_offset) = opt(zone_name).parse(rest)?;
+    let (rest, named_offset) = opt(zone).parse(rest)?;
     let (rest, zone_year) = match (named_offset, trailing_year) {
         (None, None) => opt(unknown_zone_then_year).parse(rest)?,
         _ => (rest, None),
@@ -425,8 +526,56 @@ mod tests {
     }
 
     #[test]
-    fn rfc5424_rejects_lowercase_t() {
-        assert!(rfc5424(b"2006-01-02t15:04:05Z").is_err());
+    fn rfc5424_lower_case_t_and_z() {
+        let text = rfc5424(b"2006-01-02t15:04:05z").unwrap();
+        assert_eq!(text, "2006-01-02T15:04:05+00:00");
+        let text = rfc5424(b"2006-01-02t15:04:05.5+01:00").unwrap();
+        assert_eq!(text, "2006-01-02T15:04:05.500+01:00");
+    }
+
+    #[test]
+    fn bsd_numeric_zone_after_time() {
+        let cases: [(&[u8], i32, &[u8]); 7] = [
+            (b"Jan  5 10:01:02 +0100 host", 3600, b" host"),
+            (b"Jan  5 10:01:02 -05:00 host", -5 * 3600, b" host"),
+            (b"Jan  5 10:01:02 TZ-6 host", -6 * 3600, b" host"),
+            (b"Jan  5 10:01:02 UTC+8: x", 8 * 3600, b": x"),
+            (b"Jan  5 10:01:02 GMT+05:30 host", 19800, b" host"),
+            (b"Jan  5 10:01:02.123 UTC host", 0, b" host"),
+            (b"Jan  5 10:01:02 GMT-3", -3 * 3600, b""),
+        ];
+        for (input, seconds, rest) in cases {
+            let (after, stamp) = bsd_timestamp(input).unwrap();
+            let label = String::from_utf8_lossy(input);
+            assert_eq!(stamp.offset, FixedOffset::east_opt(seconds), "{label}");
+            assert_eq!(after, rest, "{label}");
+        }
+    }
+
+    #[test]
+    fn bsd_number_after_time_is_not_a_zone() {
+        for input in [
+            &b"Jan  5 10:01:02 +01 host"[..],
+            b"Jan  5 10:01:02 +2400 host",
+            b"Jan  5 10:01:02 +0100x host",
+            b"Jan  5 10:01:02 TZ6 host",
+        ] {
+            let (_, stamp) = bsd_timestamp(input).unwrap();
+            assert_eq!(stamp.offset, None, "{}", String::from_utf8_lossy(input));
+        }
+    }
+
+    #[test]
+    fn citrix_netscaler_slash_date_and_zone() {
+        let (rest, stamp) = slash_timestamp(b"05/21/2017:00:00:00 GMT HOSTNAME", utc()).unwrap();
+        assert_eq!(stamp.to_rfc3339(), "2017-05-21T00:00:00+00:00");
+        assert_eq!(rest, b" HOSTNAME");
+        let offset = FixedOffset::east_opt(3600).unwrap();
+        let (_, stamp) = slash_timestamp(b"21/05/2017:10:00:00 host", offset).unwrap();
+        assert_eq!(stamp.to_rfc3339(), "2017-05-21T10:00:00+01:00");
+        let error = slash_timestamp(b"02/30/2017:10:00:00 host", utc()).unwrap_err();
+        let expected = nom::Err::Failure(ParseError::Timestamp("date out of range"));
+        assert_eq!(error, expected);
     }
 
     #[test]
@@ -523,7 +672,11 @@ mod tests {
 
     #[test]
     fn bsd_hour_24_and_second_61_are_invalid() {
-        for input in [&b"Jan  5 24:00:00"[..], b"Jan  5 10:60:00", b"Jan  5 10:00:61"] {
+        for input in [
+            &b"Jan  5 24:00:00"[..],
+            b"Jan  5 10:60:00",
+            b"Jan  5 10:00:61",
+        ] {
             let error = bsd_timestamp(input).unwrap_err();
             let expected = nom::Err::Failure(ParseError::Timestamp("time of day out of range"));
             assert_eq!(error, expected, "{}", String::from_utf8_lossy(input));
