@@ -152,6 +152,33 @@ fn octet_counting_truncated_frame() {
 }
 
 #[test]
+fn octet_counting_length_without_message() {
+    let output = run_with_stdin(
+        &["parse", "--framing", "octet-counting"],
+        b"16 <1>1 - - - - - -40 ",
+    );
+    assert!(!output.status.success());
+    let events = events(&output);
+    assert_eq!(events.len(), 2);
+    let error = events[1]["parse_error"].as_str().unwrap();
+    assert!(error.contains("truncated"), "{error}");
+}
+
+#[test]
+fn octet_counting_oversize_frame_is_cut() {
+    let body = "x".repeat(1024 * 1024 + 10);
+    let stream = format!("{} {body}16 <1>1 - - - - - -", body.len());
+    let output = run_with_stdin(&["parse", "--framing", "octet-counting"], stream.as_bytes());
+    assert!(!output.status.success());
+    let events = events(&output);
+    assert_eq!(events.len(), 2);
+    let error = events[0]["parse_error"].as_str().unwrap();
+    assert!(error.contains("oversize"), "{error}");
+    assert_eq!(events[0]["message"].as_str().unwrap().len(), 1024 * 1024);
+    assert_eq!(events[1]["format"], "rfc5424");
+}
+
+#[test]
 fn invalid_received_at_is_a_usage_error() {
     let output = run_with_stdin(&["parse", "--received-at", "yesterday"], b"");
     assert!(!output.status.success());
