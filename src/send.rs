@@ -12,7 +12,8 @@ use crate::event::{Event, Facility, Severity};
 
 pub mod render;
 
-pub use render::{render_rfc3164, render_rfc5424};
+pub use crate::parse::render_rfc5424;
+pub use render::render_rfc3164;
 
 /// The transport of a destination URL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

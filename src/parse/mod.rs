@@ -36,7 +36,7 @@ use crate::event::{Format, Message};
 
 pub mod error;
 pub mod pri;
-mod render;
+pub(crate) mod render;
 pub mod rfc3164;
 pub mod rfc5424;
 pub mod structured_data;
