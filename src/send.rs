@@ -433,6 +433,7 @@ pub fn header_event(header: &Header, text: &str, timestamp: DateTime<Utc>) -> Ev
         message: text.to_string(),
         bom: false,
         parse_error: None,
+        transport_error: None,
         raw: Vec::new(),
     }
 }

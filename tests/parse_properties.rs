@@ -128,6 +128,7 @@ prop_compose! {
             message,
             bom,
             parse_error: None,
+            transport_error: None,
             raw: Vec::new(),
         }
     }

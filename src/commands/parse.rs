@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::{DateTime, FixedOffset, Utc};
+use logkeep::event::TransportError;
 use logkeep::framing::{DecoderConfig, Frame, FrameDecoder, Framing as WireFraming};
 use logkeep::json::event_to_string;
 use logkeep::parse::{ParseOptions, parse};
@@ -61,8 +62,18 @@ fn parse_offset(text: &str) -> Result<FixedOffset, String> {
 /// network peer, so this is larger than the collector's default.
 const MAX_FRAME_LEN: usize = 1024 * 1024;
 
-/// Describes the framing defects of a frame read with octet counting, or
-/// returns `None` for a clean frame.
+/// Returns the defect recorded on the event of a frame read with octet
+/// counting. A frame without MSG-LEN, which the decoder reads up to LF,
+/// has an invalid length here, because octet counting requires one.
+fn frame_transport_error(frame: &Frame<'_>) -> Option<TransportError> {
+    if frame.framing == WireFraming::NonTransparent && !frame.flags.oversize {
+        return Some(TransportError::InvalidLength);
+    }
+    frame.flags.transport_error()
+}
+
+/// Describes the framing defects of a frame read with octet counting for
+/// the error log, or returns `None` for a clean frame.
 fn frame_problem(frame: &Frame<'_>) -> Option<String> {
     let mut problems = Vec::new();
     if frame.framing == WireFraming::NonTransparent {
@@ -108,13 +119,11 @@ impl Printer<'_> {
         options
     }
 
-    /// Parses and prints one message; `problem` overrides `parse_error`
-    /// for framing faults.
-    fn print(&mut self, bytes: &[u8], problem: Option<String>) -> io::Result<()> {
+    /// Parses and prints one message, with the defect of the frame it
+    /// came in, if any.
+    fn print(&mut self, bytes: &[u8], defect: Option<TransportError>) -> io::Result<()> {
         let mut event = parse(bytes, &self.options()).to_event();
-        if problem.is_some() {
-            event.parse_error = problem;
-        }
+        event.transport_error = defect;
         let written = writeln!(self.out, "{}", event_to_string(&event));
         self.write_failed |= written.is_err();
         written
@@ -136,8 +145,8 @@ impl Printer<'_> {
         }
     }
 
-    /// Prints one frame of an octet-counted input, with its framing
-    /// defects as `parse_error`.
+    /// Prints one frame of an octet-counted input, with its framing defect
+    /// as `transport_error`, and logs the defect.
     fn print_frame(&mut self, frame: Frame<'_>, name: &str, outcome: &mut FrameOutcome) {
         if outcome.error.is_some() {
             return;
@@ -148,7 +157,7 @@ impl Printer<'_> {
             outcome.defects += 1;
             outcome.truncated += u64::from(frame.flags.truncated);
         }
-        if let Err(error) = self.print(frame.data, problem) {
+        if let Err(error) = self.print(frame.data, frame_transport_error(&frame)) {
             outcome.error = Some(error);
         }
     }
@@ -185,7 +194,7 @@ impl Printer<'_> {
         if decoder.counters().truncated > outcome.truncated {
             let problem = "truncated frame: the input ended after MSG-LEN".to_string();
             log::error!("{name}: {problem}");
-            self.print(b"", Some(problem))?;
+            self.print(b"", Some(TransportError::Truncated))?;
             outcome.defects += 1;
         }
         Ok(outcome.defects == 0)
