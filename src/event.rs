@@ -270,8 +270,8 @@ pub struct Message<'a> {
 
 /// A defect of the transport frame an event arrived in (RFC 6587 framing
 /// over TCP, or octet-counted input to `logkeep parse`). The message was
-/// still parsed and stored; this says its bytes may not be what the
-/// sender meant.
+/// still parsed and stored, but its bytes may differ from what the
+/// sender sent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum TransportError {
     /// The frame was longer than the maximum frame size, so the message

@@ -123,7 +123,7 @@ impl FrameFlags {
     }
 
     /// Returns the defect to record on the event. When a frame has several,
-    /// the one that says most about lost bytes wins: oversize (bytes were
+    /// the one that tells most about lost bytes wins: oversize (bytes were
     /// dropped), then truncated (bytes never came), then invalid length
     /// (the bytes are all there, framed by a guess).
     pub fn transport_error(&self) -> Option<TransportError> {

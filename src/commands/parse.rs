@@ -81,9 +81,9 @@ fn frame_problem(frame: &Frame<'_>) -> Option<String> {
         // start with MSG-LEN, which octet counting does not allow.
         problems.push("invalid octet count: expected MSG-LEN digits and a space".to_string());
     } else if frame.flags.truncated {
-        let got = frame.data.len();
+        let received = frame.data.len();
         problems.push(format!(
-            "truncated frame: the input ended after {got} bytes of the message"
+            "truncated frame: the input ended after {received} bytes of the message"
         ));
     }
     if frame.flags.oversize {
@@ -94,7 +94,7 @@ fn frame_problem(frame: &Frame<'_>) -> Option<String> {
     (!problems.is_empty()).then(|| problems.join("; "))
 }
 
-/// What happened while printing the frames of one input.
+/// Results of printing the frames of one input.
 #[derive(Default)]
 struct FrameOutcome {
     /// Frames that had a framing defect.
