@@ -11,7 +11,8 @@
 //!    offset is accepted in `default_offset` although § 6.2.3 requires one. Malformed
 //!    STRUCTURED-DATA keeps the header: the message is `rfc5424` with no
 //!    structured data, `message` holds everything from the
-//!    STRUCTURED-DATA field on, and `parse_error` says what was wrong.
+//!    STRUCTURED-DATA field on, and `parse_error` says what was wrong. A
+//!    header that ends after a complete field keeps the fields it has.
 //! 3. An RFC 3339 timestamp and the RFC 5424 fields without VERSION
 //!    (VMware NSX), as RFC 5424.
 //! 4. Everything else after a valid PRI is RFC 3164 ([`rfc3164`]),
@@ -165,7 +166,7 @@ fn from_rfc5424<'a>(raw: &'a [u8], parsed: rfc5424::Parsed<'a>) -> Message<'a> {
         structured_data: parsed.structured_data,
         message: parsed.message,
         bom: parsed.bom,
-        parse_error: parsed.structured_data_error.map(|error| error.to_string()),
+        parse_error: parsed.kept_error.map(|error| error.to_string()),
         raw,
     }
 }
@@ -388,6 +389,18 @@ mod tests {
         let timestamp = message.timestamp.unwrap().to_rfc3339();
         assert_eq!(timestamp, "2024-01-05T10:01:02+00:00");
         assert_eq!(message.app_name.as_deref(), Some("app"));
+    }
+
+    #[test]
+    fn rfc5424_header_ending_early_is_kept() {
+        let message = parse(b"<13>1 2024-01-05T10:01:02Z host app\n", &options());
+        assert_eq!(message.format, Format::Rfc5424);
+        assert_eq!(message.hostname.as_deref(), Some("host"));
+        assert_eq!(message.app_name.as_deref(), Some("app"));
+        assert_eq!(
+            message.parse_error.as_deref(),
+            Some("incomplete header: the message ends after APP-NAME")
+        );
     }
 
     #[test]
