@@ -102,7 +102,7 @@ type HeaderEnd<'a> = (Header<'a>, Option<&'static str>);
 /// A header that ends after a complete field (`1 - host app`) keeps the
 /// fields it has and gets the NILVALUE for the others, because the sender
 /// evidently wrote RFC 5424 and its fields are worth keeping for search.
-/// A field cut inside its value cannot be told from a whole one.
+/// A field cut inside its value looks like a whole one and is kept as sent.
 fn header(input: &[u8], missing_offset: FixedOffset) -> Res<'_, HeaderEnd<'_>> {
     let mut header = Header {
         timestamp: None,
@@ -111,6 +111,7 @@ fn header(input: &[u8], missing_offset: FixedOffset) -> Res<'_, HeaderEnd<'_>> {
         procid: None,
         msgid: None,
     };
+
     let rest = if input == b"-" {
         b""
     } else if let Some(rest) = input.strip_prefix(b"- ") {
@@ -127,21 +128,25 @@ fn header(input: &[u8], missing_offset: FixedOffset) -> Res<'_, HeaderEnd<'_>> {
     if rest.is_empty() {
         return Ok((rest, (header, Some("TIMESTAMP"))));
     }
+
     let (rest, hostname) = field(255, ParseError::Hostname).parse(rest)?;
     header.hostname = hostname;
     if rest.is_empty() {
         return Ok((rest, (header, Some("HOSTNAME"))));
     }
+
     let (rest, app_name) = field(48, ParseError::AppName).parse(rest)?;
     header.app_name = app_name;
     if rest.is_empty() {
         return Ok((rest, (header, Some("APP-NAME"))));
     }
+
     let (rest, procid) = field(128, ParseError::ProcId).parse(rest)?;
     header.procid = procid;
     if rest.is_empty() {
         return Ok((rest, (header, Some("PROCID"))));
     }
+
     let (rest, msgid) = field(32, ParseError::MsgId).parse(rest)?;
     header.msgid = msgid;
     Ok((rest, (header, None)))
