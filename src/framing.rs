@@ -25,6 +25,8 @@
 
 use alloc::vec::Vec;
 
+use crate::event::TransportError;
+
 /// The default maximum frame size in octets: 64 KiB, eight times the 8192
 /// octets go-syslog accepts by default. RFC 5424 § 6.1 requires receivers
 /// to accept 480 octets, recommends 2048, and allows them to truncate
@@ -118,6 +120,22 @@ pub struct FrameFlags {
 impl FrameFlags {
     pub fn is_clean(&self) -> bool {
         *self == FrameFlags::default()
+    }
+
+    /// Returns the defect to record on the event. When a frame has several,
+    /// the one that tells most about lost bytes wins: oversize (bytes were
+    /// dropped), then truncated (bytes never came), then invalid length
+    /// (the bytes are all there, framed by a guess).
+    pub fn transport_error(&self) -> Option<TransportError> {
+        if self.oversize {
+            Some(TransportError::Oversize)
+        } else if self.truncated {
+            Some(TransportError::Truncated)
+        } else if self.invalid_length {
+            Some(TransportError::InvalidLength)
+        } else {
+            None
+        }
     }
 }
 

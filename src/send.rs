@@ -12,7 +12,8 @@ use crate::event::{Event, Facility, Severity};
 
 pub mod render;
 
-pub use render::{render_rfc3164, render_rfc5424};
+pub use crate::parse::render_rfc5424;
+pub use render::render_rfc3164;
 
 /// The transport of a destination URL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -432,6 +433,7 @@ pub fn header_event(header: &Header, text: &str, timestamp: DateTime<Utc>) -> Ev
         message: text.to_string(),
         bom: false,
         parse_error: None,
+        transport_error: None,
         raw: Vec::new(),
     }
 }

@@ -233,6 +233,21 @@ const EXCEPTIONS: &[(&str, &str, &str)] = &[
         "timestamp",
         "the source states the year in prose",
     ),
+    (
+        "sysloglose-parse_invalid_date",
+        "valid",
+        "a year-less Feb 29 resolves to the most recent leap year, so the message is kept; syslog_loose rejects it",
+    ),
+    (
+        "gosyslog5424-027",
+        "valid",
+        "lower-case `t` and `z` are accepted in an RFC 5424 TIMESTAMP (RFC 3339 § 5.6 allows them); go-syslog follows RFC 5424 § 6.2.3 and rejects them",
+    ),
+    (
+        "rsyslog-vendor-0",
+        "msg",
+        "NetScaler's `MM/DD/YYYY:hh:mm:ss ZONE HOSTNAME` header is parsed; rsyslog's default parser leaves it in the message",
+    ),
 ];
 
 /// Keys that name a source's own representation and have no logkeep

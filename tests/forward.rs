@@ -42,6 +42,7 @@ fn event(facility: Option<Facility>, severity: Option<Severity>, text: &str) -> 
         message: String::from(text),
         bom: false,
         parse_error: None,
+        transport_error: None,
         raw: format!("<raw>{text}").into_bytes(),
     }
 }

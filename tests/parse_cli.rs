@@ -120,6 +120,9 @@ fn octet_counting_frames() {
     assert_eq!(events.len(), 3);
     assert_eq!(events[1]["message"], "hellø");
     assert_eq!(events[2]["hostname"], "host.local");
+    for event in &events {
+        assert!(event.get("transport_error").is_none(), "{event}");
+    }
 }
 
 #[test]
@@ -130,8 +133,9 @@ fn octet_counting_bad_length_reports_rest() {
     let events = events(&output);
     assert_eq!(events.len(), 2);
     assert_eq!(events[1]["message"], "xaaa");
-    let error = events[1]["parse_error"].as_str().unwrap();
-    assert!(error.contains("octet count"), "{error}");
+    assert_eq!(events[1]["transport_error"], "invalid_length");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("octet count"), "{stderr}");
 }
 
 #[test]
@@ -143,12 +147,35 @@ fn octet_counting_truncated_frame() {
     assert!(!output.status.success());
     let events = events(&output);
     assert_eq!(events.len(), 1);
-    assert!(
-        events[0]["parse_error"]
-            .as_str()
-            .unwrap()
-            .contains("truncated")
+    assert_eq!(events[0]["transport_error"], "truncated");
+    assert_eq!(events[0]["format"], "rfc5424");
+    assert_eq!(events[0]["message"], "short");
+}
+
+#[test]
+fn octet_counting_length_without_message() {
+    let output = run_with_stdin(
+        &["parse", "--framing", "octet-counting"],
+        b"16 <1>1 - - - - - -40 ",
     );
+    assert!(!output.status.success());
+    let events = events(&output);
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1]["transport_error"], "truncated");
+    assert_eq!(events[1]["parse_error"], "empty message");
+}
+
+#[test]
+fn octet_counting_oversize_frame_is_cut() {
+    let body = "x".repeat(1024 * 1024 + 10);
+    let stream = format!("{} {body}16 <1>1 - - - - - -", body.len());
+    let output = run_with_stdin(&["parse", "--framing", "octet-counting"], stream.as_bytes());
+    assert!(!output.status.success());
+    let events = events(&output);
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0]["transport_error"], "oversize");
+    assert_eq!(events[0]["message"].as_str().unwrap().len(), 1024 * 1024);
+    assert_eq!(events[1]["format"], "rfc5424");
 }
 
 #[test]

@@ -146,6 +146,9 @@ fn both_framings_in_split_writes() {
 
     let events = wait_for_events(server.http, "splitframes", 12);
     assert_eq!(events.len(), 12);
+    for event in &events {
+        assert!(event.get("transport_error").is_none(), "{event}");
+    }
     let texts = messages(&events);
     for text in &texts {
         assert!(!text.contains('\n'), "trailer left in {text:?}");
@@ -181,6 +184,12 @@ fn oversize_frames_are_cut_and_skipped() {
     assert_eq!(wait_for_events(server.http, "oversizeB", 1).len(), 1);
     let stats = server.wait_for("three frames", |stats| stats["tcp_frames"] == 3);
     assert_eq!(stats["tcp_frame_errors"]["oversize"], 2);
+    for text in ["oversizeA", "oversizeB"] {
+        let events = wait_for_events(server.http, text, 1);
+        assert_eq!(events[0]["transport_error"], "oversize", "{text}");
+    }
+    let events = wait_for_events(server.http, "oversizeD", 1);
+    assert!(events[0].get("transport_error").is_none(), "{}", events[0]);
     assert_eq!(stats["received"], 3);
     let excess = get_json(server.http, "/events?q=oversizeC");
     assert_eq!(
@@ -201,6 +210,9 @@ fn garbage_length_prefixes_are_kept() {
 
     let events = wait_for_events(server.http, "garbage", 3);
     assert_eq!(events.len(), 3);
+    for event in &events {
+        assert_eq!(event["transport_error"], "invalid_length", "{event}");
+    }
     let stats = server.stats();
     assert_eq!(stats["tcp_frame_errors"]["invalid_length"], 3);
 }
@@ -216,6 +228,8 @@ fn connection_closed_mid_frame_is_stored() {
 
     let events = wait_for_events(server.http, "truncatedA", 1);
     assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["transport_error"], "truncated");
+    assert_eq!(events[0]["format"], "rfc5424");
     server.wait_for("one truncated frame", |stats| {
         stats["tcp_frame_errors"]["truncated"] == 1
     });

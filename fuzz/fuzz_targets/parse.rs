@@ -20,7 +20,8 @@ fuzz_target!(|data: &[u8]| {
     let _ = logkeep::json::event_to_string(&event);
 
     // The renderer must turn any parsed event into valid RFC 5424.
-    let wire = render_rfc5424(&event);
+    let mut wire = Vec::new();
+    render_rfc5424(&event, &mut wire);
     let again = parse(&wire, &options);
     assert_eq!(again.format, Format::Rfc5424, "{:?}", String::from_utf8_lossy(&wire));
 });

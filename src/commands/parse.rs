@@ -3,15 +3,17 @@
 //!
 //! Messages that match no grammar are printed as `unparsed` events with a
 //! `parse_error`, so a bad message never fails the run. The exit status is
-//! non-zero only when an input cannot be read, octet-counted framing is
-//! lost, or stdout cannot be written.
+//! non-zero only when an input cannot be read, an octet-counted frame has
+//! a framing defect (reported in the output), or stdout cannot be written.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chrono::{DateTime, FixedOffset, Utc};
+use logkeep::event::TransportError;
+use logkeep::framing::{DecoderConfig, Frame, FrameDecoder, Framing as WireFraming};
 use logkeep::json::event_to_string;
 use logkeep::parse::{ParseOptions, parse};
 
@@ -54,62 +56,53 @@ fn parse_offset(text: &str) -> Result<FixedOffset, String> {
         .map_err(|_| format!("invalid UTC offset {text:?}: expected +hh:mm or -hh:mm"))
 }
 
-/// Maximum MSG-LEN accepted with octet counting. RFC 6587 sets no limit,
-/// and RFC 5425 § 4.3.1 requires 2048 octets and recommends 8192. A much
-/// larger count more likely comes from a stream that lost its framing.
+/// Maximum frame size with octet counting; longer frames are cut to it
+/// and reported. RFC 6587 sets no limit, and RFC 5425 § 4.3.1 requires
+/// 2048 octets and recommends 8192. Files can be trusted further than a
+/// network peer, so this is larger than the collector's default.
 const MAX_FRAME_LEN: usize = 1024 * 1024;
 
-/// Fault that stops reading an octet-counted stream.
-#[derive(Debug)]
-enum FrameError {
-    Io(io::Error),
-    /// The bytes where MSG-LEN was expected, for the unparsed event.
-    InvalidLength(Vec<u8>),
-    TooLong(usize),
+/// Returns the defect recorded on the event of a frame read with octet
+/// counting. A frame without MSG-LEN, which the decoder reads up to LF,
+/// has an invalid length here, because octet counting requires one.
+fn frame_transport_error(frame: &Frame<'_>) -> Option<TransportError> {
+    if frame.framing == WireFraming::NonTransparent && !frame.flags.oversize {
+        return Some(TransportError::InvalidLength);
+    }
+    frame.flags.transport_error()
 }
 
-impl From<io::Error> for FrameError {
-    fn from(error: io::Error) -> Self {
-        FrameError::Io(error)
+/// Describes the framing defects of a frame read with octet counting for
+/// the error log, or returns `None` for a clean frame.
+fn frame_problem(frame: &Frame<'_>) -> Option<String> {
+    let mut problems = Vec::new();
+    if frame.framing == WireFraming::NonTransparent {
+        // The decoder falls back to reading up to LF when a frame does not
+        // start with MSG-LEN, which octet counting does not allow.
+        problems.push("invalid octet count: expected MSG-LEN digits and a space".to_string());
+    } else if frame.flags.truncated {
+        let received = frame.data.len();
+        problems.push(format!(
+            "truncated frame: the input ended after {received} bytes of the message"
+        ));
     }
+    if frame.flags.oversize {
+        problems.push(format!(
+            "oversize frame: MSG-LEN exceeds the maximum of {MAX_FRAME_LEN} bytes, the rest was skipped"
+        ));
+    }
+    (!problems.is_empty()).then(|| problems.join("; "))
 }
 
-/// Reads the next octet-counted frame. Returns `Ok(None)` at the end of
-/// the stream; LF, CR and spaces between frames are skipped.
-///
-/// NOTE: a minimal reader for files and stdin. TCP input needs a streaming
-/// framer that keeps partial frames across reads.
-fn read_frame(reader: &mut impl BufRead) -> Result<Option<(Vec<u8>, usize)>, FrameError> {
-    let mut length_text = Vec::new();
-    loop {
-        let buffer = reader.fill_buf()?;
-        let Some(&byte) = buffer.first() else {
-            if length_text.is_empty() {
-                return Ok(None);
-            }
-            return Err(FrameError::InvalidLength(length_text));
-        };
-        reader.consume(1);
-        match byte {
-            b'\n' | b'\r' | b' ' | b'\t' if length_text.is_empty() => continue,
-            b' ' => break,
-            b'0'..=b'9' if length_text.len() < 10 => length_text.push(byte),
-            _ => {
-                length_text.push(byte);
-                return Err(FrameError::InvalidLength(length_text));
-            }
-        }
-    }
-    let length: usize = std::str::from_utf8(&length_text)
-        .ok()
-        .and_then(|text| text.parse().ok())
-        .ok_or_else(|| FrameError::InvalidLength(length_text.clone()))?;
-    if length > MAX_FRAME_LEN {
-        return Err(FrameError::TooLong(length));
-    }
-    let mut frame = Vec::with_capacity(length);
-    reader.take(length as u64).read_to_end(&mut frame)?;
-    Ok(Some((frame, length)))
+/// Results of printing the frames of one input.
+#[derive(Default)]
+struct FrameOutcome {
+    /// Frames that had a framing defect.
+    defects: u64,
+    /// Of those, frames cut short by the end of the input.
+    truncated: u64,
+    /// The first error writing to stdout; frames after it are not printed.
+    error: Option<io::Error>,
 }
 
 struct Printer<'a> {
@@ -126,13 +119,11 @@ impl Printer<'_> {
         options
     }
 
-    /// Parses and prints one message; `problem` overrides `parse_error`
-    /// for framing faults.
-    fn print(&mut self, bytes: &[u8], problem: Option<String>) -> io::Result<()> {
+    /// Parses and prints one message, with the defect of the frame it
+    /// came in, if any.
+    fn print(&mut self, bytes: &[u8], defect: Option<TransportError>) -> io::Result<()> {
         let mut event = parse(bytes, &self.options()).to_event();
-        if problem.is_some() {
-            event.parse_error = problem;
-        }
+        event.transport_error = defect;
         let written = writeln!(self.out, "{}", event_to_string(&event));
         self.write_failed |= written.is_err();
         written
@@ -154,38 +145,59 @@ impl Printer<'_> {
         }
     }
 
-    /// Prints every frame; returns `false` when the framing was lost (the
-    /// rest of the stream is printed as one unparsed event).
+    /// Prints one frame of an octet-counted input, with its framing defect
+    /// as `transport_error`, and logs the defect.
+    fn print_frame(&mut self, frame: Frame<'_>, name: &str, outcome: &mut FrameOutcome) {
+        if outcome.error.is_some() {
+            return;
+        }
+        let problem = frame_problem(&frame);
+        if let Some(problem) = &problem {
+            log::error!("{name}: {problem}");
+            outcome.defects += 1;
+            outcome.truncated += u64::from(frame.flags.truncated);
+        }
+        if let Err(error) = self.print(frame.data, frame_transport_error(&frame)) {
+            outcome.error = Some(error);
+        }
+    }
+
+    /// Prints every frame, decoded by the same RFC 6587 decoder as the TCP
+    /// receiver; returns `false` when a frame had a framing defect.
     fn frames(&mut self, reader: &mut impl BufRead, name: &str) -> io::Result<bool> {
+        let config = DecoderConfig {
+            max_frame_size: MAX_FRAME_LEN,
+            ..DecoderConfig::default()
+        };
+        let mut decoder = FrameDecoder::new(config);
+        let mut outcome = FrameOutcome::default();
         loop {
-            match read_frame(reader) {
-                Ok(None) => return Ok(true),
-                Ok(Some((frame, length))) if frame.len() < length => {
-                    let problem = format!(
-                        "truncated frame: MSG-LEN {length}, only {} bytes",
-                        frame.len()
-                    );
-                    log::error!("{name}: {problem}");
-                    self.print(&frame, Some(problem))?;
-                    return Ok(false);
-                }
-                Ok(Some((frame, _))) => self.print(&frame, None)?,
-                Err(FrameError::Io(error)) => return Err(error),
-                Err(FrameError::InvalidLength(mut rest)) => {
-                    reader.read_to_end(&mut rest)?;
-                    let problem = "invalid octet count: expected MSG-LEN digits and a space";
-                    log::error!("{name}: {problem}, printing the rest as one event");
-                    self.print(&rest, Some(problem.to_string()))?;
-                    return Ok(false);
-                }
-                Err(FrameError::TooLong(length)) => {
-                    log::error!(
-                        "{name}: MSG-LEN {length} exceeds the maximum of {MAX_FRAME_LEN} bytes, stopping"
-                    );
-                    return Ok(false);
-                }
+            let buffer = reader.fill_buf()?;
+            if buffer.is_empty() {
+                break;
+            }
+            let len = buffer.len();
+            decoder.feed(buffer, &mut |frame| {
+                self.print_frame(frame, name, &mut outcome)
+            });
+            reader.consume(len);
+            if let Some(error) = outcome.error.take() {
+                return Err(error);
             }
         }
+        decoder.finish(&mut |frame| self.print_frame(frame, name, &mut outcome));
+        if let Some(error) = outcome.error.take() {
+            return Err(error);
+        }
+        // The decoder counts, but does not deliver, a frame whose MSG-LEN
+        // arrived without any of the message.
+        if decoder.counters().truncated > outcome.truncated {
+            let problem = "truncated frame: the input ended after MSG-LEN".to_string();
+            log::error!("{name}: {problem}");
+            self.print(b"", Some(TransportError::Truncated))?;
+            outcome.defects += 1;
+        }
+        Ok(outcome.defects == 0)
     }
 
     /// Reads one input; returns `false` when it failed or lost framing.

@@ -526,3 +526,28 @@ proptest! {
         prop_assert_eq!(decode(&config, &stream), expected);
     }
 }
+
+#[test]
+fn transport_error_prefers_lost_bytes() {
+    use crate::event::TransportError;
+
+    let clean = FrameFlags::default();
+    assert_eq!(clean.transport_error(), None);
+    let all = FrameFlags {
+        oversize: true,
+        truncated: true,
+        invalid_length: true,
+    };
+    assert_eq!(all.transport_error(), Some(TransportError::Oversize));
+    let cut_guess = FrameFlags {
+        truncated: true,
+        invalid_length: true,
+        ..clean
+    };
+    assert_eq!(cut_guess.transport_error(), Some(TransportError::Truncated));
+    let guess = FrameFlags {
+        invalid_length: true,
+        ..clean
+    };
+    assert_eq!(guess.transport_error(), Some(TransportError::InvalidLength));
+}

@@ -50,6 +50,9 @@ pub enum ParseError {
     ProcId(FieldFault),
     #[error("invalid msgid: {0}")]
     MsgId(FieldFault),
+    /// An RFC 5424 header that ends after the named field.
+    #[error("incomplete header: the message ends after {0}")]
+    IncompleteHeader(&'static str),
     /// `at` counts bytes from the first `[` of the STRUCTURED-DATA field.
     #[error("invalid structured data at byte {at}: {reason}")]
     StructuredData { at: usize, reason: &'static str },

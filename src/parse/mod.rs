@@ -11,7 +11,8 @@
 //!    offset is accepted in `default_offset` although § 6.2.3 requires one. Malformed
 //!    STRUCTURED-DATA keeps the header: the message is `rfc5424` with no
 //!    structured data, `message` holds everything from the
-//!    STRUCTURED-DATA field on, and `parse_error` says what was wrong.
+//!    STRUCTURED-DATA field on, and `parse_error` says what was wrong. A
+//!    header that ends after a complete field keeps the fields it has.
 //! 3. An RFC 3339 timestamp and the RFC 5424 fields without VERSION
 //!    (VMware NSX), as RFC 5424.
 //! 4. Everything else after a valid PRI is RFC 3164 ([`rfc3164`]),
@@ -36,7 +37,7 @@ use crate::event::{Format, Message};
 
 pub mod error;
 pub mod pri;
-mod render;
+pub(crate) mod render;
 pub mod rfc3164;
 pub mod rfc5424;
 pub mod structured_data;
@@ -165,7 +166,7 @@ fn from_rfc5424<'a>(raw: &'a [u8], parsed: rfc5424::Parsed<'a>) -> Message<'a> {
         structured_data: parsed.structured_data,
         message: parsed.message,
         bom: parsed.bom,
-        parse_error: parsed.structured_data_error.map(|error| error.to_string()),
+        parse_error: parsed.kept_error.map(|error| error.to_string()),
         raw,
     }
 }
@@ -179,7 +180,7 @@ fn from_rfc3164<'a>(raw: &'a [u8], parsed: rfc3164::Parsed<'a>) -> Message<'a> {
         hostname: parsed.hostname,
         app_name: parsed.app_name,
         procid: parsed.procid,
-        msgid: None,
+        msgid: parsed.msgid,
         structured_data: Vec::new(),
         message: parsed.message,
         bom: false,
@@ -229,7 +230,7 @@ mod tests {
 
     #[test]
     fn rfc5424_header_fault_keeps_pri() {
-        let message = parse(b"<29>1 2006-01-02t15:04:05Z - - - - -", &options());
+        let message = parse(b"<29>1 2006-01-02X15:04:05Z - - - - -", &options());
         assert_eq!(message.format, Format::Unparsed);
         assert_eq!(message.facility, Some(Facility::Daemon));
         assert_eq!(message.severity, Some(Severity::Notice));
@@ -336,6 +337,70 @@ mod tests {
         assert_eq!(message.app_name.as_deref(), Some("CheckPoint"));
         assert!(message.message.starts_with("[action:"));
         assert!(message.parse_error.is_some());
+    }
+
+    fn received_in_2026() -> ParseOptions {
+        let received_at = DateTime::parse_from_rfc3339("2026-12-04T12:00:00Z").unwrap();
+        ParseOptions::new(received_at.with_timezone(&Utc))
+    }
+
+    #[test]
+    fn february_29_in_common_year_is_kept() {
+        let input = b"<134>Feb 29 14:07:19 myhostname sshd - - - this is my message";
+        let message = parse(input, &received_in_2026());
+        assert_eq!(message.format, Format::Rfc3164);
+        let timestamp = message.timestamp.unwrap().to_rfc3339();
+        assert_eq!(timestamp, "2024-02-29T14:07:19+00:00");
+        assert_eq!(message.hostname.as_deref(), Some("myhostname"));
+        assert_eq!(message.parse_error, None);
+    }
+
+    #[test]
+    fn impossible_rfc3164_date_or_time_is_unparsed() {
+        let cases: [(&[u8], &str); 3] = [
+            (
+                b"<134>Feb 30 14:07:19 host sshd: x",
+                "invalid timestamp: day out of range for the month",
+            ),
+            (
+                b"<134>Jan  5 24:00:00 host sshd: x",
+                "invalid timestamp: time of day out of range",
+            ),
+            (
+                b"<134>2023-02-29T10:00:00Z host sshd: x",
+                "invalid timestamp: date out of range",
+            ),
+        ];
+        for (input, reason) in cases {
+            let message = parse(input, &received_in_2026());
+            assert_eq!(message.format, Format::Unparsed);
+            assert_eq!(message.parse_error.as_deref(), Some(reason));
+            assert_eq!(message.facility, Some(Facility::Local0));
+        }
+    }
+
+    #[test]
+    fn rfc5424_lower_case_t_and_z() {
+        let message = parse(
+            b"<13>1 2024-01-05t10:01:02z host app - - - lower",
+            &options(),
+        );
+        assert_eq!(message.format, Format::Rfc5424);
+        let timestamp = message.timestamp.unwrap().to_rfc3339();
+        assert_eq!(timestamp, "2024-01-05T10:01:02+00:00");
+        assert_eq!(message.app_name.as_deref(), Some("app"));
+    }
+
+    #[test]
+    fn rfc5424_header_ending_early_is_kept() {
+        let message = parse(b"<13>1 2024-01-05T10:01:02Z host app\n", &options());
+        assert_eq!(message.format, Format::Rfc5424);
+        assert_eq!(message.hostname.as_deref(), Some("host"));
+        assert_eq!(message.app_name.as_deref(), Some("app"));
+        assert_eq!(
+            message.parse_error.as_deref(),
+            Some("incomplete header: the message ends after APP-NAME")
+        );
     }
 
     #[test]

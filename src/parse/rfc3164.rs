@@ -21,7 +21,7 @@ use chrono::{DateTime, FixedOffset};
 use super::ParseOptions;
 use super::error::ParseError;
 use super::text;
-use super::timestamp::{bsd_timestamp, iso_timestamp};
+use super::timestamp::{bsd_timestamp, iso_timestamp, slash_timestamp};
 use super::vendor;
 
 /// The fields of an RFC 3164 message after its PRI.
@@ -31,6 +31,8 @@ pub struct Parsed<'a> {
     pub hostname: Option<Cow<'a, str>>,
     pub app_name: Option<Cow<'a, str>>,
     pub procid: Option<Cow<'a, str>>,
+    /// A numeric event id between the hostname and the tag (HP ProCurve).
+    pub msgid: Option<Cow<'a, str>>,
     pub message: Cow<'a, str>,
 }
 
@@ -55,7 +57,8 @@ type Stamped<'a> = (DateTime<FixedOffset>, &'a [u8]);
 
 /// Parses a timestamp in any accepted form, with an optional Cisco
 /// clock-sync marker before it (`*` not synchronised, `.` lost sync) and
-/// an optional `:` after it.
+/// an optional `:` after it. A stamp of the right shape whose date or
+/// time does not exist (`Feb 30`, `25:00:00`) is an error, not text.
 fn timestamp_at<'a>(
     input: &'a [u8],
     options: &ParseOptions,
@@ -64,18 +67,32 @@ fn timestamp_at<'a>(
         [b'*' | b'.', rest @ ..] => rest,
         _ => input,
     };
-    let (rest, timestamp) = if let Ok((rest, stamp)) = bsd_timestamp(unmarked) {
-        (
+    let (rest, timestamp) = match bsd_timestamp(unmarked) {
+        Ok((rest, stamp)) => (
             rest,
             stamp.resolve(options.received_at, options.default_offset)?,
-        )
-    } else if let Ok((rest, timestamp)) = iso_timestamp(unmarked, options.default_offset) {
-        (rest, timestamp)
-    } else {
-        return Ok(None);
+        ),
+        Err(nom::Err::Failure(error)) => return Err(error),
+        Err(_) => match numeric_date_timestamp(unmarked, options.default_offset) {
+            Ok((rest, timestamp)) => (rest, timestamp),
+            Err(nom::Err::Failure(error)) => return Err(error),
+            Err(_) => return Ok(None),
+        },
     };
     let rest = rest.strip_prefix(b":").unwrap_or(rest);
     Ok(Some((timestamp, rest)))
+}
+
+/// Parses a stamp that starts with a numeric date: RFC 3339-like
+/// (`2024-01-05T10:01:02`) or NetScaler's `05/21/2017:00:00:00`.
+fn numeric_date_timestamp(
+    input: &[u8],
+    default_offset: FixedOffset,
+) -> nom::IResult<&[u8], DateTime<FixedOffset>, ParseError> {
+    match iso_timestamp(input, default_offset) {
+        Err(nom::Err::Error(_)) => slash_timestamp(input, default_offset),
+        result => result,
+    }
 }
 
 fn is_hostname_byte(byte: u8) -> bool {
@@ -210,7 +227,7 @@ fn is_tag_word(first: &[u8], after: &[u8]) -> bool {
         let (next, _) = word(one_space(after));
         return !is_cisco_mnemonic(next);
     }
-    pid_tag(first).is_some() || glued_colon(first).is_some()
+    pid_tag(first).is_some() || glued_colon(first).is_some() || is_routeros_topics(first)
 }
 
 /// Finds the colon of a `tag:text` word (rsyslog's `tag5:msgnum:5`). The
@@ -243,7 +260,40 @@ fn pid_tag(word: &[u8]) -> Option<(&[u8], &[u8], usize)> {
 struct Tagged<'a> {
     app_name: Option<&'a [u8]>,
     procid: Option<&'a [u8]>,
+    msgid: Option<&'a [u8]>,
     message: &'a [u8],
+}
+
+/// Severity topics of MikroTik RouterOS; every RouterOS log line carries
+/// one of them in its topic list.
+const ROUTEROS_SEVERITIES: [&[u8]; 5] = [b"debug", b"info", b"warning", b"error", b"critical"];
+
+/// Checks whether `word` is a MikroTik RouterOS topic list such as
+/// `system,info,account`: two or more comma-separated lower-case topics,
+/// one of them a severity. RouterOS sends it where the tag belongs, with
+/// no colon after it.
+fn is_routeros_topics(word: &[u8]) -> bool {
+    let mut topics = word.split(|byte| *byte == b',');
+    let count = topics.clone().count();
+    let well_formed = topics.clone().all(|topic| {
+        !topic.is_empty()
+            && topic
+                .iter()
+                .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || *byte == b'-')
+    });
+    count >= 2 && well_formed && topics.any(|topic| ROUTEROS_SEVERITIES.contains(&topic))
+}
+
+/// Splits off a numeric event id before a tag, as HP ProCurve sends it
+/// after the hostname (`00025 ports: port 1 is now on-line`). The id needs
+/// a tag after it, so a number that starts prose stays in the content.
+fn event_id(input: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (id, after) = word(input);
+    let after = one_space(after);
+    let is_id = (1..=10).contains(&id.len()) && id.iter().all(u8::is_ascii_digit);
+    let (next, _) = word(after);
+    let tag_follows = (next.len() > 1 && next.ends_with(b":")) || pid_tag(next).is_some();
+    (is_id && tag_follows).then_some((id, after))
 }
 
 /// Parses `TAG[PID]: CONTENT`, `TAG: CONTENT` or, with `glued`,
@@ -257,6 +307,7 @@ fn tagged(input: &[u8], glued: bool) -> Tagged<'_> {
     let untagged = Tagged {
         app_name: None,
         procid: None,
+        msgid: None,
         message: input,
     };
     if is_cef_or_leef(first) {
@@ -266,7 +317,16 @@ fn tagged(input: &[u8], glued: bool) -> Tagged<'_> {
         return Tagged {
             app_name: Some(tag),
             procid: Some(pid),
+            msgid: None,
             message: one_space(&input[consumed..]),
+        };
+    }
+    if is_routeros_topics(first) {
+        return Tagged {
+            app_name: Some(first),
+            procid: None,
+            msgid: None,
+            message: one_space(after),
         };
     }
     // Snare and NXLog end `MSWinEventLog` with a TAB, not a colon.
@@ -276,6 +336,7 @@ fn tagged(input: &[u8], glued: bool) -> Tagged<'_> {
             return Tagged {
                 app_name: Some(tag),
                 procid: None,
+                msgid: None,
                 message: &input[tab + 1..],
             };
         }
@@ -284,6 +345,7 @@ fn tagged(input: &[u8], glued: bool) -> Tagged<'_> {
         return Tagged {
             app_name: (!tag.is_empty()).then_some(tag),
             procid: None,
+            msgid: None,
             message: one_space(after),
         };
     }
@@ -291,6 +353,7 @@ fn tagged(input: &[u8], glued: bool) -> Tagged<'_> {
         Some(colon) if glued => Tagged {
             app_name: Some(&first[..colon]),
             procid: None,
+            msgid: None,
             message: &input[colon + 1..],
         },
         _ => untagged,
@@ -328,6 +391,7 @@ fn finish<'a>(
         hostname: hostname.map(hostname_field),
         app_name: tagged.app_name.map(text),
         procid: tagged.procid.map(text),
+        msgid: tagged.msgid.map(text),
         message: text(skip_spaces(tagged.message)),
     }
 }
@@ -356,7 +420,7 @@ pub fn parse<'a>(
     }
     let rest = skip_spaces(rest);
     if let Some(hostname) = prefix.hostname {
-        return Ok(finish(timestamp, Some(hostname), tagged(rest, true)));
+        return Ok(finish(timestamp, Some(hostname), after_hostname(rest)));
     }
     if prefix.cisco && timestamp.is_none() {
         return Ok(finish(None, None, tagged(rest, true)));
@@ -369,7 +433,19 @@ pub fn parse<'a>(
     let rest = one_space(after);
     let (timestamp, rest) = cisco_sequence(rest, options, timestamp)?;
     let hostname = first.strip_suffix(b":").unwrap_or(first);
-    Ok(finish(timestamp, Some(hostname), tagged(rest, true)))
+    Ok(finish(timestamp, Some(hostname), after_hostname(rest)))
+}
+
+/// Parses what follows the hostname: an optional numeric event id, then
+/// the tag and content.
+fn after_hostname(input: &[u8]) -> Tagged<'_> {
+    match event_id(input) {
+        Some((id, rest)) => Tagged {
+            msgid: Some(id),
+            ..tagged(rest, true)
+        },
+        None => tagged(input, true),
+    }
 }
 
 /// Skips a Cisco sequence number after the hostname
@@ -399,6 +475,7 @@ fn cisco_sequence<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::String;
     use chrono::Utc;
 
     fn options() -> ParseOptions {
@@ -634,6 +711,85 @@ mod tests {
     fn without_pri_needs_timestamp() {
         assert!(parse(b"complete gobbledegook", &options(), false).is_err());
         assert!(parse(b"Oct 11 22:14:15 host app: x", &options(), false).is_ok());
+    }
+
+    #[test]
+    fn citrix_netscaler_date_slash_format() {
+        let input = b" 05/21/2017:00:00:00 GMT HOSTNAME 1-ABC-2 : default SSLLOG SSL_HANDSHAKE_SUCCESS 1 0 :  SPCBId 1";
+        let parsed = ok(input);
+        assert_eq!(stamp(&parsed), "2017-05-21T00:00:00+00:00");
+        assert_eq!(parsed.hostname.as_deref(), Some("HOSTNAME"));
+        assert_eq!(parsed.app_name, None);
+        assert!(parsed.message.starts_with("1-ABC-2 : default SSLLOG"));
+    }
+
+    #[test]
+    fn hp_procurve_numeric_event_id() {
+        let parsed = ok(b"Jan  5 10:01:02 10.1.1.1 00025 ports: port 1 is now on-line");
+        assert_eq!(parsed.hostname.as_deref(), Some("10.1.1.1"));
+        assert_eq!(parsed.msgid.as_deref(), Some("00025"));
+        assert_eq!(parsed.app_name.as_deref(), Some("ports"));
+        assert_eq!(parsed.message, "port 1 is now on-line");
+    }
+
+    #[test]
+    fn number_starting_prose_is_not_event_id() {
+        let parsed = ok(b"Jan  5 10:01:02 host 3 users logged in");
+        assert_eq!(parsed.msgid, None);
+        assert_eq!(parsed.message, "3 users logged in");
+    }
+
+    #[test]
+    fn mikrotik_routeros_topics() {
+        let input = b"Jan  5 10:01:02 MikroTik system,info,account user admin logged in from 192.0.2.1 via winbox";
+        let parsed = ok(input);
+        assert_eq!(parsed.hostname.as_deref(), Some("MikroTik"));
+        assert_eq!(parsed.app_name.as_deref(), Some("system,info,account"));
+        assert_eq!(
+            parsed.message,
+            "user admin logged in from 192.0.2.1 via winbox"
+        );
+    }
+
+    #[test]
+    fn mikrotik_routeros_topics_without_hostname() {
+        let parsed = ok(b"Jan  5 10:01:02 dhcp,warning offering lease without success");
+        assert_eq!(parsed.hostname, None);
+        assert_eq!(parsed.app_name.as_deref(), Some("dhcp,warning"));
+        assert_eq!(parsed.message, "offering lease without success");
+    }
+
+    #[test]
+    fn comma_word_without_severity_topic_is_not_routeros() {
+        let parsed = ok(b"Jan  5 10:01:02 host yes,no answer");
+        assert_eq!(parsed.app_name, None);
+        assert_eq!(parsed.message, "yes,no answer");
+    }
+
+    #[test]
+    fn rfc3164_example_zone_tz_minus_6() {
+        let parsed = ok(b"Jan  5 10:01:02 TZ-6 host app: x");
+        assert_eq!(stamp(&parsed), "2024-01-05T10:01:02-06:00");
+        assert_eq!(parsed.hostname.as_deref(), Some("host"));
+        assert_eq!(parsed.app_name.as_deref(), Some("app"));
+    }
+
+    #[test]
+    fn numeric_zone_after_time() {
+        let parsed = ok(b"Jan  5 10:01:02 +0100 host app: x");
+        assert_eq!(stamp(&parsed), "2024-01-05T10:01:02+01:00");
+        assert_eq!(parsed.hostname.as_deref(), Some("host"));
+        let parsed = ok(b"Jan  5 10:01:02.123 UTC host app: x");
+        assert_eq!(stamp(&parsed), "2024-01-05T10:01:02.123+00:00");
+        assert_eq!(parsed.hostname.as_deref(), Some("host"));
+    }
+
+    #[test]
+    fn systemd_journal_forward_without_timestamp() {
+        let parsed = ok(b"systemd[1]: Started Session 4 of user root.");
+        assert_eq!(parsed.timestamp, None);
+        assert_eq!(parsed.app_name.as_deref(), Some("systemd"));
+        assert_eq!(parsed.procid.as_deref(), Some("1"));
     }
 
     #[test]

@@ -51,9 +51,11 @@ pub struct Parsed<'a> {
     pub structured_data: Vec<SdElement<'a>>,
     pub message: Cow<'a, str>,
     pub bom: bool,
-    /// Set when STRUCTURED-DATA was malformed. The header is kept and the
-    /// message contains everything from the STRUCTURED-DATA field on.
-    pub structured_data_error: Option<ParseError>,
+    /// Fault of a message that still keeps its header: malformed
+    /// STRUCTURED-DATA (the message contains everything from that field
+    /// on), or a header that ends early (the missing fields are NILVALUE
+    /// and the message is empty).
+    pub kept_error: Option<ParseError>,
 }
 
 /// Parses `VERSION SP`, the point where the input commits to RFC 5424.
@@ -66,7 +68,8 @@ fn version(input: &[u8]) -> Res<'_, &[u8]> {
     Ok((rest, digits))
 }
 
-/// Parses a header field up to the next SP; `-` alone is the NILVALUE.
+/// Parses a header field up to the next SP or the end of the input; `-`
+/// alone is the NILVALUE.
 fn field(
     max: usize,
     error: fn(FieldFault) -> ParseError,
@@ -84,51 +87,73 @@ fn field(
         if len > max {
             return fail(FieldFault::TooLong { len, max });
         }
-        if input.get(len) != Some(&b' ') {
-            return fail(FieldFault::Missing);
-        }
         let value = (value != b"-").then(|| text(value));
-        Ok((&input[len + 1..], value))
+        Ok((input.get(len + 1..).unwrap_or_default(), value))
     }
 }
+
+/// A header and, when the input ended before MSGID, the name of the last
+/// field present.
+type HeaderEnd<'a> = (Header<'a>, Option<&'static str>);
 
 /// Parses the header after `VERSION SP`; `missing_offset` applies to a
 /// TIMESTAMP without an offset.
-fn header(input: &[u8], missing_offset: FixedOffset) -> Res<'_, Header<'_>> {
-    let (rest, timestamp) = if let Some(rest) = input.strip_prefix(b"- ") {
-        (rest, None)
+///
+/// A header that ends after a complete field (`1 - host app`) keeps the
+/// fields it has and gets the NILVALUE for the others, because the sender
+/// evidently wrote RFC 5424 and its fields are worth keeping for search.
+/// A field cut inside its value looks like a whole one and is kept as sent.
+fn header(input: &[u8], missing_offset: FixedOffset) -> Res<'_, HeaderEnd<'_>> {
+    let mut header = Header {
+        timestamp: None,
+        hostname: None,
+        app_name: None,
+        procid: None,
+        msgid: None,
+    };
+
+    let rest = if input == b"-" {
+        b""
+    } else if let Some(rest) = input.strip_prefix(b"- ") {
+        rest
     } else {
         let (rest, timestamp) = rfc5424_timestamp(input, Some(missing_offset))?;
-        let (rest, _) = char(' ').parse(rest).map_err(|_: nom::Err<ParseError>| {
-            nom::Err::Error(ParseError::Timestamp("expected ' ' after the timestamp"))
-        })?;
-        (rest, Some(timestamp))
+        header.timestamp = Some(timestamp);
+        match rest {
+            [] => rest,
+            [b' ', rest @ ..] => rest,
+            _ => return Err(timestamp_error("expected ' ' after the timestamp")),
+        }
     };
+    if rest.is_empty() {
+        return Ok((rest, (header, Some("TIMESTAMP"))));
+    }
+
     let (rest, hostname) = field(255, ParseError::Hostname).parse(rest)?;
+    header.hostname = hostname;
+    if rest.is_empty() {
+        return Ok((rest, (header, Some("HOSTNAME"))));
+    }
+
     let (rest, app_name) = field(48, ParseError::AppName).parse(rest)?;
+    header.app_name = app_name;
+    if rest.is_empty() {
+        return Ok((rest, (header, Some("APP-NAME"))));
+    }
+
     let (rest, procid) = field(128, ParseError::ProcId).parse(rest)?;
-    let (rest, msgid) = msgid(rest)?;
-    let header = Header {
-        timestamp,
-        hostname,
-        app_name,
-        procid,
-        msgid,
-    };
-    Ok((rest, header))
+    header.procid = procid;
+    if rest.is_empty() {
+        return Ok((rest, (header, Some("PROCID"))));
+    }
+
+    let (rest, msgid) = field(32, ParseError::MsgId).parse(rest)?;
+    header.msgid = msgid;
+    Ok((rest, (header, None)))
 }
 
-/// MSGID is the last header field: at the end of the input the missing
-/// STRUCTURED-DATA is reported instead of a missing SP.
-fn msgid(input: &[u8]) -> Res<'_, Option<Cow<'_, str>>> {
-    if input.is_empty() || input.contains(&b' ') {
-        return field(32, ParseError::MsgId).parse(input);
-    }
-    let mut with_space = alloc::vec::Vec::with_capacity(input.len() + 1);
-    with_space.extend_from_slice(input);
-    with_space.push(b' ');
-    field(32, ParseError::MsgId).parse(&with_space)?;
-    Ok((&input[input.len()..], (input != b"-").then(|| text(input))))
+fn timestamp_error(reason: &'static str) -> nom::Err<ParseError> {
+    nom::Err::Error(ParseError::Timestamp(reason))
 }
 
 /// Splits STRUCTURED-DATA and MSG.
@@ -160,7 +185,16 @@ fn message(input: &[u8]) -> (Cow<'_, str>, bool) {
     }
 }
 
-fn finish<'a>(header: Header<'a>, rest: &'a [u8]) -> Parsed<'a> {
+fn finish<'a>((header, ended_after): HeaderEnd<'a>, rest: &'a [u8]) -> Parsed<'a> {
+    if let Some(field) = ended_after {
+        return Parsed {
+            header,
+            structured_data: Vec::new(),
+            message: Cow::Borrowed(""),
+            bom: false,
+            kept_error: Some(ParseError::IncompleteHeader(field)),
+        };
+    }
     match body(rest) {
         Ok((structured_data, msg)) => {
             let (message, bom) = message(msg);
@@ -169,7 +203,7 @@ fn finish<'a>(header: Header<'a>, rest: &'a [u8]) -> Parsed<'a> {
                 structured_data,
                 message,
                 bom,
-                structured_data_error: None,
+                kept_error: None,
             }
         }
         Err(error) => Parsed {
@@ -177,7 +211,7 @@ fn finish<'a>(header: Header<'a>, rest: &'a [u8]) -> Parsed<'a> {
             structured_data: Vec::new(),
             message: text(rest),
             bom: false,
-            structured_data_error: Some(error),
+            kept_error: Some(error),
         },
     }
 }
@@ -208,13 +242,14 @@ pub fn parse_without_version(input: &[u8], missing_offset: FixedOffset) -> Optio
     }
     let (rest, header) = header(input, missing_offset).ok()?;
     let parsed = finish(header, rest);
-    parsed.structured_data_error.is_none().then_some(parsed)
+    parsed.kept_error.is_none().then_some(parsed)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::parse::timestamp::utc;
+    use alloc::string::String;
 
     fn ok(input: &[u8]) -> Parsed<'_> {
         parse(input, utc())
@@ -291,19 +326,53 @@ mod tests {
     }
 
     #[test]
-    fn rejects_truncated_header() {
+    fn rejects_september_31_before_end() {
         assert!(matches!(
             err(b"11 2003-09-31T22:14:15.003Z"),
             ParseError::Timestamp(_)
         ));
-        assert!(matches!(
-            err(b"1 2003-10-11T22:14:15Z"),
-            ParseError::Timestamp(_)
-        ));
-        assert!(matches!(
-            err(b"1 - host"),
-            ParseError::Hostname(FieldFault::Missing)
-        ));
+    }
+
+    #[test]
+    fn header_ending_early_keeps_fields() {
+        let cases: [(&[u8], &str); 5] = [
+            (b"1 -", "TIMESTAMP"),
+            (b"1 2003-10-11T22:14:15Z", "TIMESTAMP"),
+            (b"1 - host", "HOSTNAME"),
+            (b"1 - host app", "APP-NAME"),
+            (b"1 - host app 42", "PROCID"),
+        ];
+        for (input, field) in cases {
+            let parsed = ok(input);
+            let label = String::from_utf8_lossy(input);
+            let expected = ParseError::IncompleteHeader(field);
+            assert_eq!(parsed.kept_error, Some(expected), "{label}");
+            assert_eq!(parsed.message, "", "{label}");
+            assert_eq!(parsed.header.msgid, None, "{label}");
+        }
+        let parsed = ok(b"1 2003-10-11T22:14:15Z host app 42");
+        assert_eq!(parsed.header.hostname.as_deref(), Some("host"));
+        assert_eq!(parsed.header.app_name.as_deref(), Some("app"));
+        assert_eq!(parsed.header.procid.as_deref(), Some("42"));
+    }
+
+    #[test]
+    fn header_ending_after_msgid_lacks_structured_data() {
+        let parsed = ok(b"1 - host app 42 ID7");
+        assert_eq!(parsed.header.msgid.as_deref(), Some("ID7"));
+        let error = parsed.kept_error.unwrap();
+        assert!(
+            matches!(error, ParseError::StructuredData { .. }),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn double_space_in_header_is_missing_field() {
+        assert_eq!(
+            err(b"1 - host  app - - -"),
+            ParseError::AppName(FieldFault::Missing)
+        );
     }
 
     #[test]
@@ -323,14 +392,14 @@ mod tests {
     fn malformed_sd_keeps_header_and_text() {
         let parsed = ok(b"1 - rufus - - - [meta sequenceId=10] text");
         assert_eq!(parsed.header.hostname.as_deref(), Some("rufus"));
-        assert!(parsed.structured_data_error.is_some());
+        assert!(parsed.kept_error.is_some());
         assert_eq!(parsed.message, "[meta sequenceId=10] text");
     }
 
     #[test]
     fn sd_glued_to_msg_is_malformed() {
         let parsed = ok(br#"1 - - - - - [a b="c"]msg"#);
-        assert!(parsed.structured_data_error.is_some());
+        assert!(parsed.kept_error.is_some());
     }
 
     #[test]

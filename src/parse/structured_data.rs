@@ -165,6 +165,7 @@ pub fn structured_data(input: &[u8]) -> Result<(Vec<SdElement<'_>>, &[u8]), Pars
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
 
     fn params(element: &SdElement<'_>) -> Vec<(String, String)> {
         element

@@ -15,6 +15,14 @@ fn fail<T>(reason: &'static str) -> Result<T, nom::Err<ParseError>> {
     Err(nom::Err::Error(ParseError::Timestamp(reason)))
 }
 
+/// Fails for a stamp that has the right shape but names a date or time
+/// that does not exist (`2023-02-30`, `25:00:00`). It is a nom `Failure`,
+/// so callers that try other grammars report it instead of reading the
+/// stamp as text.
+fn fail_value<T>(reason: &'static str) -> Result<T, nom::Err<ParseError>> {
+    Err(nom::Err::Failure(ParseError::Timestamp(reason)))
+}
+
 /// Parses exactly `n` ASCII digits as a number.
 fn digits(n: usize) -> impl FnMut(&[u8]) -> Res<'_, u32> {
     move |input| {
@@ -52,20 +60,24 @@ fn time_of_day(hour: u32, minute: u32, second: u32, nanos: u32) -> Option<NaiveT
     }
 }
 
-/// Parses `hh:mm:ss` and optional fractional seconds.
+/// Parses `hh:mm:ss` and optional fractional seconds. Hours run from 00
+/// to 23 (RFC 3339 § 5.6, RFC 3164 § 4.1.2), so `24:00:00` is rejected. A
+/// leap second `:60` is accepted after any minute, because the stamp is
+/// local time and leap seconds fall at the end of a UTC minute.
 fn partial_time(input: &[u8]) -> Res<'_, NaiveTime> {
     let (rest, (hour, _, minute, _, second)) =
         (digits(2), char(':'), digits(2), char(':'), digits(2)).parse(input)?;
     let (rest, nanos) = opt(secfrac).parse(rest)?;
     match time_of_day(hour, minute, second, nanos.unwrap_or(0)) {
         Some(time) => Ok((rest, time)),
-        None => fail("time of day out of range"),
+        None => fail_value("time of day out of range"),
     }
 }
 
 /// Parses `Z` or `+hh:mm`/`-hh:mm` with hours up to 23 (RFC 5424 § 6.2.3).
+/// A lower-case `z` is accepted too (RFC 3339 § 5.6 NOTE).
 fn time_offset(input: &[u8]) -> Res<'_, FixedOffset> {
-    if let Ok((rest, _)) = char::<_, ParseError>('Z').parse(input) {
+    if let [b'Z' | b'z', rest @ ..] = input {
         return Ok((rest, utc()));
     }
     let (rest, sign) = nom::branch::alt((char('+'), char('-'))).parse(input)?;
@@ -86,7 +98,7 @@ fn full_date(input: &[u8]) -> Res<'_, NaiveDate> {
         (digits(4), char('-'), digits(2), char('-'), digits(2)).parse(input)?;
     match NaiveDate::from_ymd_opt(year as i32, month, day) {
         Some(date) => Ok((rest, date)),
-        None => fail("date out of range"),
+        None => fail_value("date out of range"),
     }
 }
 
@@ -95,17 +107,19 @@ pub(crate) fn utc() -> FixedOffset {
 }
 
 /// Parses an RFC 5424 TIMESTAMP (RFC 5424 § 6.2.3): `FULL-DATE "T"
-/// FULL-TIME` with upper-case `T` and `Z`.
+/// FULL-TIME`.
 ///
-/// The RFC makes the offset mandatory. With `missing_offset` set, a stamp
+/// RFC 5424 § 6.2.3 requires upper-case `T` and `Z`, but lower case is
+/// accepted: RFC 3339 § 5.6 allows it, and the stamp means the same. The
+/// RFC also makes the offset mandatory. With `missing_offset` set, a stamp
 /// without one is accepted in that offset instead of rejecting the whole
 /// message, because some devices leave it out.
 pub fn rfc5424_timestamp(
     input: &[u8],
     missing_offset: Option<FixedOffset>,
 ) -> Res<'_, DateTime<FixedOffset>> {
-    let (rest, date) = full_date(input).map_err(|_| timestamp_error("expected YYYY-MM-DD"))?;
-    let (rest, _) = tag("T")
+    let (rest, date) = full_date(input).map_err(|error| or_reason(error, "expected YYYY-MM-DD"))?;
+    let (rest, _) = nom::branch::alt((tag("T"), tag("t")))
         .parse(rest)
         .map_err(|_: nom::Err<ParseError>| timestamp_error("expected 'T' after the date"))?;
     let (rest, time) = partial_time(rest).map_err(|error| or_reason(error, "expected hh:mm:ss"))?;
@@ -131,6 +145,42 @@ pub fn iso_timestamp(input: &[u8], default_offset: FixedOffset) -> Res<'_, DateT
     let (rest, offset) = opt(time_offset).parse(rest)?;
     let local = NaiveDateTime::new(date, time);
     match local
+        .and_local_timezone(offset.unwrap_or(default_offset))
+        .single()
+    {
+        Some(timestamp) => Ok((rest, timestamp)),
+        None => fail("out of range"),
+    }
+}
+
+/// Parses Citrix NetScaler's `MM/DD/YYYY:hh:mm:ss` with an optional zone
+/// after it (`05/21/2017:00:00:00 GMT`); `default_offset` applies without
+/// one. NetScaler can also be set to `DD/MM/YYYY`: a first field above 12
+/// is read as the day, and ambiguous dates are read as `MM/DD`.
+pub fn slash_timestamp(
+    input: &[u8],
+    default_offset: FixedOffset,
+) -> Res<'_, DateTime<FixedOffset>> {
+    let (rest, (first, _, second, _, year, _)) = (
+        digits(2),
+        char('/'),
+        digits(2),
+        char('/'),
+        digits(4),
+        char(':'),
+    )
+        .parse(input)?;
+    let (month, day) = if first > 12 {
+        (second, first)
+    } else {
+        (first, second)
+    };
+    let Some(date) = NaiveDate::from_ymd_opt(year as i32, month, day) else {
+        return fail_value("date out of range");
+    };
+    let (rest, time) = partial_time(rest)?;
+    let (rest, offset) = opt(zone).parse(rest)?;
+    match NaiveDateTime::new(date, time)
         .and_local_timezone(offset.unwrap_or(default_offset))
         .single()
     {
@@ -217,6 +267,17 @@ const ZONES: [(&[u8], i32); 18] = [
     (b"JST", 540),
 ];
 
+/// Returns the offset of a zone abbreviation listed in [`ZONES`].
+pub(crate) fn zone_offset(name: &[u8]) -> Option<FixedOffset> {
+    let found = ZONES.iter().find(|(known, _)| *known == name)?;
+    FixedOffset::east_opt(found.1 * 60)
+}
+
+/// Checks that a zone ends at a space, a colon or the end of the input.
+fn ends_zone(rest: &[u8]) -> bool {
+    matches!(rest.first(), None | Some(b' ') | Some(b':'))
+}
+
 /// Parses ` ZONE` when ZONE is a known abbreviation followed by a space,
 /// a colon or the end.
 fn zone_name(input: &[u8]) -> Res<'_, FixedOffset> {
@@ -225,15 +286,66 @@ fn zone_name(input: &[u8]) -> Res<'_, FixedOffset> {
         .iter()
         .take_while(|byte| byte.is_ascii_uppercase())
         .count();
-    let after = rest.get(len);
-    if !matches!(after, None | Some(b' ') | Some(b':')) {
+    if !ends_zone(&rest[len..]) {
         return fail("expected a zone name");
     }
-    let found = ZONES.iter().find(|(name, _)| *name == &rest[..len]);
-    match found.and_then(|(_, minutes)| FixedOffset::east_opt(minutes * 60)) {
+    match zone_offset(&rest[..len]) {
         Some(offset) => Ok((&rest[len..], offset)),
         None => fail("expected a zone name"),
     }
+}
+
+/// Parses ` ±hhmm`, ` ±hh:mm` or ` NAME±h[h][:mm]` with NAME one of `UTC`,
+/// `GMT` or `TZ`, followed by a space, a colon or the end.
+///
+/// The sign is read as written, as in RFC 3339 (`TZ-6` is six hours behind
+/// UTC), not inverted as in the POSIX `TZ` variable, because senders
+/// print the offset for people to read.
+fn numeric_zone(input: &[u8]) -> Res<'_, FixedOffset> {
+    let (rest, _) = char(' ').parse(input)?;
+    let (rest, named) = match rest {
+        [b'U', b'T', b'C', rest @ ..] | [b'G', b'M', b'T', rest @ ..] | [b'T', b'Z', rest @ ..] => {
+            (rest, true)
+        }
+        _ => (rest, false),
+    };
+    let (rest, sign) = match rest {
+        [b'+', rest @ ..] => (rest, 1),
+        [b'-', rest @ ..] => (rest, -1),
+        _ => return fail("expected a zone offset"),
+    };
+    let hour_len = rest.iter().take_while(|byte| byte.is_ascii_digit()).count();
+    let (hours, minutes, rest) = match (named, hour_len) {
+        (_, 4) => (number(&rest[..2]), number(&rest[2..4]), &rest[4..]),
+        (true, 1) | (_, 2) => match rest[hour_len..] {
+            [b':', m1, m2, ..] if m1.is_ascii_digit() && m2.is_ascii_digit() => (
+                number(&rest[..hour_len]),
+                number(&[m1, m2]),
+                &rest[hour_len + 3..],
+            ),
+            _ if named => (number(&rest[..hour_len]), 0, &rest[hour_len..]),
+            _ => return fail("expected a zone offset"),
+        },
+        _ => return fail("expected a zone offset"),
+    };
+    if hours > 23 || minutes > 59 || !ends_zone(rest) {
+        return fail("expected a zone offset");
+    }
+    match FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60)) {
+        Some(offset) => Ok((rest, offset)),
+        None => fail("expected a zone offset"),
+    }
+}
+
+fn number(digits: &[u8]) -> i32 {
+    digits
+        .iter()
+        .fold(0, |acc, digit| acc * 10 + i32::from(digit - b'0'))
+}
+
+/// Parses a zone after the time: a known name or a numeric offset.
+fn zone(input: &[u8]) -> Res<'_, FixedOffset> {
+    nom::branch::alt((zone_name, numeric_zone)).parse(input)
 }
 
 /// Parses ` ZONE YYYY` with a zone name not in [`ZONES`], as in RFC 3164
@@ -281,7 +393,7 @@ pub fn bsd_timestamp(input: &[u8]) -> Res<'_, BsdTimestamp> {
     // Huawei VRP glues a numeric offset to the time: `02:35:28+08:00`.
     let (rest, numeric_offset) = opt(time_offset).parse(rest)?;
     let (rest, trailing_year) = opt(space_year).parse(rest)?;
-    let (rest, named_offset) = opt(zone_name).parse(rest)?;
+    let (rest, named_offset) = opt(zone).parse(rest)?;
     let (rest, zone_year) = match (named_offset, trailing_year) {
         (None, None) => opt(unknown_zone_then_year).parse(rest)?,
         _ => (rest, None),
@@ -299,48 +411,69 @@ pub fn bsd_timestamp(input: &[u8]) -> Res<'_, BsdTimestamp> {
 }
 
 /// How far ahead of the receive time a year-less timestamp may lie before
-/// it is taken to be from the previous year: a day absorbs clock skew and
+/// it is taken to be from an earlier year: a day absorbs clock skew and
 /// time-zone mistakes between sender and receiver.
 const FUTURE_TOLERANCE_HOURS: i64 = 24;
+
+/// Years searched back for a year-less date. Leap years are at most eight
+/// years apart (2096 to 2104), so `Feb 29` always finds one.
+const MAX_YEARS_BACK: i32 = 8;
+
+/// A leap year, to tell dates that exist in some year (`Feb 29`) from
+/// dates that exist in none (`Feb 30`, `Apr 31`, day 0 or 32).
+const LEAP_YEAR: i32 = 2000;
 
 impl BsdTimestamp {
     /// Resolves the year and offset.
     ///
-    /// RFC 3164 timestamps carry no year, so the year of `received_at` (in
-    /// the sender's offset) is used. When that would put the message more
-    /// than a day in the future, the previous year is used instead, so a
-    /// December message read in January lands in December.
+    /// RFC 3164 timestamps carry no year, so the most recent year that puts
+    /// the stamp at most a day after `received_at` is used. The search
+    /// starts at the year after the receive year (in the sender's offset),
+    /// so a `Jan  1 00:05` read at 23:50 on Dec 31 lands in the new year,
+    /// and a December message read in January lands in December. A year
+    /// in which the date does not exist is skipped, so `Feb 29` read in
+    /// 2026 resolves to 2024. A date that exists in no year, or in no year
+    /// the stamp names, is an error.
     pub fn resolve(
         &self,
         received_at: DateTime<Utc>,
         default_offset: FixedOffset,
     ) -> Result<DateTime<FixedOffset>, ParseError> {
         let offset = self.offset.unwrap_or(default_offset);
+        let day_error = ParseError::Timestamp("day out of range for the month");
         if let Some(year) = self.year {
-            return self.at_year(year, offset);
+            return self.at_year(year, offset).ok_or(day_error);
         }
-        let year = received_at.with_timezone(&offset).year();
-        let candidate = self.at_year(year, offset)?;
+        if NaiveDate::from_ymd_opt(LEAP_YEAR, self.month, self.day).is_none() {
+            return Err(day_error);
+        }
+        let receive_year = received_at.with_timezone(&offset).year();
         let limit = received_at + Duration::hours(FUTURE_TOLERANCE_HOURS);
-        if candidate.with_timezone(&Utc) > limit {
-            return self.at_year(year - 1, offset);
+        for year in (receive_year - MAX_YEARS_BACK..=receive_year + 1).rev() {
+            let Some(candidate) = self.at_year(year, offset) else {
+                continue;
+            };
+            if candidate.with_timezone(&Utc) <= limit {
+                return Ok(candidate);
+            }
         }
-        Ok(candidate)
+        Err(ParseError::Timestamp("out of range"))
     }
 
-    fn at_year(&self, year: i32, offset: FixedOffset) -> Result<DateTime<FixedOffset>, ParseError> {
-        let date = NaiveDate::from_ymd_opt(year, self.month, self.day)
-            .ok_or(ParseError::Timestamp("day out of range for the month"))?;
+    /// Returns the stamp in `year`, or `None` when the date does not exist
+    /// in that year or lies outside chrono's range.
+    fn at_year(&self, year: i32, offset: FixedOffset) -> Option<DateTime<FixedOffset>> {
+        let date = NaiveDate::from_ymd_opt(year, self.month, self.day)?;
         NaiveDateTime::new(date, self.time)
             .and_local_timezone(offset)
             .single()
-            .ok_or(ParseError::Timestamp("out of range"))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::{String, ToString};
 
     fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text)
@@ -393,8 +526,56 @@ mod tests {
     }
 
     #[test]
-    fn rfc5424_rejects_lowercase_t() {
-        assert!(rfc5424(b"2006-01-02t15:04:05Z").is_err());
+    fn rfc5424_lower_case_t_and_z() {
+        let text = rfc5424(b"2006-01-02t15:04:05z").unwrap();
+        assert_eq!(text, "2006-01-02T15:04:05+00:00");
+        let text = rfc5424(b"2006-01-02t15:04:05.5+01:00").unwrap();
+        assert_eq!(text, "2006-01-02T15:04:05.500+01:00");
+    }
+
+    #[test]
+    fn bsd_numeric_zone_after_time() {
+        let cases: [(&[u8], i32, &[u8]); 7] = [
+            (b"Jan  5 10:01:02 +0100 host", 3600, b" host"),
+            (b"Jan  5 10:01:02 -05:00 host", -5 * 3600, b" host"),
+            (b"Jan  5 10:01:02 TZ-6 host", -6 * 3600, b" host"),
+            (b"Jan  5 10:01:02 UTC+8: x", 8 * 3600, b": x"),
+            (b"Jan  5 10:01:02 GMT+05:30 host", 19800, b" host"),
+            (b"Jan  5 10:01:02.123 UTC host", 0, b" host"),
+            (b"Jan  5 10:01:02 GMT-3", -3 * 3600, b""),
+        ];
+        for (input, seconds, rest) in cases {
+            let (after, stamp) = bsd_timestamp(input).unwrap();
+            let label = String::from_utf8_lossy(input);
+            assert_eq!(stamp.offset, FixedOffset::east_opt(seconds), "{label}");
+            assert_eq!(after, rest, "{label}");
+        }
+    }
+
+    #[test]
+    fn bsd_number_after_time_is_not_a_zone() {
+        for input in [
+            &b"Jan  5 10:01:02 +01 host"[..],
+            b"Jan  5 10:01:02 +2400 host",
+            b"Jan  5 10:01:02 +0100x host",
+            b"Jan  5 10:01:02 TZ6 host",
+        ] {
+            let (_, stamp) = bsd_timestamp(input).unwrap();
+            assert_eq!(stamp.offset, None, "{}", String::from_utf8_lossy(input));
+        }
+    }
+
+    #[test]
+    fn citrix_netscaler_slash_date_and_zone() {
+        let (rest, stamp) = slash_timestamp(b"05/21/2017:00:00:00 GMT HOSTNAME", utc()).unwrap();
+        assert_eq!(stamp.to_rfc3339(), "2017-05-21T00:00:00+00:00");
+        assert_eq!(rest, b" HOSTNAME");
+        let offset = FixedOffset::east_opt(3600).unwrap();
+        let (_, stamp) = slash_timestamp(b"21/05/2017:10:00:00 host", offset).unwrap();
+        assert_eq!(stamp.to_rfc3339(), "2017-05-21T10:00:00+01:00");
+        let error = slash_timestamp(b"02/30/2017:10:00:00 host", utc()).unwrap_err();
+        let expected = nom::Err::Failure(ParseError::Timestamp("date out of range"));
+        assert_eq!(error, expected);
     }
 
     #[test]
@@ -417,10 +598,122 @@ mod tests {
         assert_eq!(resolved.year(), 2025);
     }
 
+    fn resolve(input: &[u8], received_at: &str) -> Result<String, ParseError> {
+        let (_, stamp) = bsd_timestamp(input).unwrap();
+        let resolved = stamp.resolve(at(received_at), utc())?;
+        Ok(resolved.to_rfc3339())
+    }
+
     #[test]
-    fn bsd_february_29_in_common_year_is_invalid() {
-        let (_, stamp) = bsd_timestamp(b"Feb 29 14:07:19").unwrap();
-        assert!(stamp.resolve(at("2019-06-01T00:00:00Z"), utc()).is_err());
+    fn bsd_february_29_steps_back_to_leap_year() {
+        let text = resolve(b"Feb 29 14:07:19", "2026-06-01T00:00:00Z").unwrap();
+        assert_eq!(text, "2024-02-29T14:07:19+00:00");
+        let text = resolve(b"Feb 29 14:07:19", "2024-03-01T00:00:00Z").unwrap();
+        assert_eq!(text, "2024-02-29T14:07:19+00:00");
+    }
+
+    #[test]
+    fn bsd_february_29_before_leap_day_is_previous_leap_year() {
+        let text = resolve(b"Feb 29 14:07:19", "2028-01-15T00:00:00Z").unwrap();
+        assert_eq!(text, "2024-02-29T14:07:19+00:00");
+    }
+
+    #[test]
+    fn bsd_february_29_across_century_gap() {
+        // 2100 is not a leap year, so the previous one is 2096.
+        let text = resolve(b"Feb 29 00:00:00", "2103-06-01T00:00:00Z").unwrap();
+        assert_eq!(text, "2096-02-29T00:00:00+00:00");
+    }
+
+    #[test]
+    fn bsd_impossible_days_are_invalid() {
+        for input in [
+            &b"Feb 30 14:07:19"[..],
+            b"Apr 31 14:07:19",
+            b"Jan  0 14:07:19",
+            b"Jan 32 14:07:19",
+        ] {
+            let error = resolve(input, "2024-06-01T00:00:00Z").unwrap_err();
+            let expected = ParseError::Timestamp("day out of range for the month");
+            assert_eq!(error, expected, "{}", String::from_utf8_lossy(input));
+        }
+    }
+
+    #[test]
+    fn bsd_explicit_year_without_february_29_is_invalid() {
+        let error = resolve(b"Feb 29 2023 14:07:19", "2024-06-01T00:00:00Z").unwrap_err();
+        assert!(matches!(error, ParseError::Timestamp(_)));
+    }
+
+    #[test]
+    fn bsd_new_year_stamp_read_before_midnight_is_next_year() {
+        let text = resolve(b"Jan  1 00:05:00", "2024-12-31T23:50:00Z").unwrap();
+        assert_eq!(text, "2025-01-01T00:05:00+00:00");
+    }
+
+    #[test]
+    fn bsd_year_follows_sender_offset_at_new_year() {
+        // 08:00 JST on Jan 1 is 23:00 UTC on Dec 31 of the year before.
+        let (_, stamp) = bsd_timestamp(b"Jan  1 08:00:00 JST").unwrap();
+        let resolved = stamp.resolve(at("2024-12-31T23:30:00Z"), utc()).unwrap();
+        assert_eq!(resolved.to_rfc3339(), "2025-01-01T08:00:00+09:00");
+        let (_, stamp) = bsd_timestamp(b"Dec 31 20:00:00 EST").unwrap();
+        let resolved = stamp.resolve(at("2025-01-01T00:30:00Z"), utc()).unwrap();
+        assert_eq!(resolved.to_rfc3339(), "2024-12-31T20:00:00-05:00");
+    }
+
+    #[test]
+    fn bsd_leap_second() {
+        let text = resolve(b"Dec 31 23:59:60", "2017-01-01T00:00:30Z").unwrap();
+        assert_eq!(text, "2016-12-31T23:59:60+00:00");
+        let text = resolve(b"Jun 30 23:59:60.5", "2015-07-01T00:00:00Z").unwrap();
+        assert_eq!(text, "2015-06-30T23:59:60.500+00:00");
+    }
+
+    #[test]
+    fn bsd_hour_24_and_second_61_are_invalid() {
+        for input in [
+            &b"Jan  5 24:00:00"[..],
+            b"Jan  5 10:60:00",
+            b"Jan  5 10:00:61",
+        ] {
+            let error = bsd_timestamp(input).unwrap_err();
+            let expected = nom::Err::Failure(ParseError::Timestamp("time of day out of range"));
+            assert_eq!(error, expected, "{}", String::from_utf8_lossy(input));
+        }
+    }
+
+    #[test]
+    fn rfc5424_hour_24_is_invalid() {
+        let error = rfc5424(b"2024-01-05T24:00:00Z").unwrap_err();
+        assert_eq!(error, ParseError::Timestamp("time of day out of range"));
+    }
+
+    #[test]
+    fn dst_zone_names_keep_their_offset_all_year() {
+        // A zone name is the sender's statement of its offset, so `CEST`
+        // in January still means +02:00.
+        let (_, stamp) = bsd_timestamp(b"Jan  5 10:00:00 CEST").unwrap();
+        let resolved = stamp.resolve(at("2024-06-01T00:00:00Z"), utc()).unwrap();
+        assert_eq!(resolved.to_rfc3339(), "2024-01-05T10:00:00+02:00");
+        let (_, stamp) = bsd_timestamp(b"Jul  5 10:00:00 PDT").unwrap();
+        let resolved = stamp.resolve(at("2024-08-01T00:00:00Z"), utc()).unwrap();
+        assert_eq!(resolved.to_rfc3339(), "2024-07-05T10:00:00-07:00");
+    }
+
+    #[test]
+    fn dst_zone_at_new_year_stays_within_tolerance() {
+        // 23:30 EDT on Dec 31 is 03:30 UTC on Jan 1.
+        let (_, stamp) = bsd_timestamp(b"Dec 31 23:30:00 EDT").unwrap();
+        let resolved = stamp.resolve(at("2025-01-01T03:40:00Z"), utc()).unwrap();
+        assert_eq!(resolved.to_rfc3339(), "2024-12-31T23:30:00-04:00");
+    }
+
+    #[test]
+    fn iso_date_that_does_not_exist_is_a_failure() {
+        let error = iso_timestamp(b"2023-02-29 10:00:00 host", utc()).unwrap_err();
+        let expected = nom::Err::Failure(ParseError::Timestamp("date out of range"));
+        assert_eq!(error, expected);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `key=value` bodies that firewalls send after PRI without a syslog
 //! header: FortiGate (`date=2021-06-15 time=02:35:28 devname=fw1 …`),
-//! Sophos (`device_name=…`) and SonicWall
-//! (`id=firewall sn=… time="2021-06-15 02:35:28 UTC" fw=… …`).
+//! Sophos (`device_name=… timezone="CET"`), SonicWall
+//! (`id=firewall sn=… time="2021-06-15 02:35:28 UTC" fw=… …`) and Check
+//! Point, whose `time=` is seconds since the Unix epoch.
 //!
 //! The whole body stays the message; the device name and time become the
 //! hostname and timestamp when they are present.
@@ -13,7 +14,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
 use super::ParseOptions;
 use super::rfc3164::Parsed;
 use super::text;
-use super::timestamp::{iso_timestamp, utc};
+use super::timestamp::{iso_timestamp, utc, zone_offset};
 
 /// Pairs read before giving up on finding the device name and time; both
 /// vendors put them near the start.
@@ -88,6 +89,20 @@ fn fortigate_time(date: &[u8], time: &[u8], offset: FixedOffset) -> Option<DateT
         .single()
 }
 
+/// Parses Check Point's `time=1704448862`: seconds since the Unix epoch,
+/// in UTC. Nine or ten digits cover 1973 to 2286, so a short number is
+/// not taken for a date.
+fn epoch_time(value: &[u8]) -> Option<DateTime<FixedOffset>> {
+    if !(9..=10).contains(&value.len()) || !value.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let seconds = value
+        .iter()
+        .fold(0i64, |acc, digit| acc * 10 + i64::from(digit - b'0'));
+    let timestamp = DateTime::from_timestamp(seconds, 0)?;
+    Some(timestamp.with_timezone(&utc()))
+}
+
 /// Parses SonicWall's `2021-06-15 02:35:28 UTC` or `2021-06-15 02:35:28`.
 fn sonicwall_time(value: &[u8], default_offset: FixedOffset) -> Option<DateTime<FixedOffset>> {
     let (offset, stamp) = match value.strip_suffix(b" UTC") {
@@ -118,6 +133,8 @@ pub fn parse<'a>(input: &'a [u8], options: &ParseOptions) -> Option<Parsed<'a>> 
             b"date" => date = Some(value),
             b"time" => time = Some(value),
             b"tz" => zone = offset(value),
+            // Sophos XG names the zone: `timezone="CET"`.
+            b"timezone" => zone = zone_offset(value),
             _ => {}
         }
         rest = after;
@@ -126,7 +143,9 @@ pub fn parse<'a>(input: &'a [u8], options: &ParseOptions) -> Option<Parsed<'a>> 
         (Some(date), Some(time)) => {
             fortigate_time(date, time, zone.unwrap_or(options.default_offset))
         }
-        (None, Some(time)) => sonicwall_time(time, options.default_offset),
+        (None, Some(time)) => {
+            epoch_time(time).or_else(|| sonicwall_time(time, options.default_offset))
+        }
         _ => None,
     };
     Some(Parsed {
@@ -134,6 +153,7 @@ pub fn parse<'a>(input: &'a [u8], options: &ParseOptions) -> Option<Parsed<'a>> 
         hostname,
         app_name: None,
         procid: None,
+        msgid: None,
         message: text(input),
     })
 }
@@ -171,6 +191,25 @@ mod tests {
     fn fortigate_five_digit_year_is_ignored() {
         let parsed = parse(b"date=20210-06-15 time=02:35:28 devname=x", &options()).unwrap();
         assert_eq!(parsed.timestamp, None);
+    }
+
+    #[test]
+    fn check_point_epoch_time() {
+        let input = b"time=1704448862 action=accept orig=192.0.2.1";
+        let parsed = parse(input, &options()).unwrap();
+        let stamp = parsed.timestamp.unwrap().to_rfc3339();
+        assert_eq!(stamp, "2024-01-05T10:01:02+00:00");
+        let parsed = parse(b"time=12345 action=accept", &options()).unwrap();
+        assert_eq!(parsed.timestamp, None);
+    }
+
+    #[test]
+    fn sophos_xg_named_timezone() {
+        let input = br#"device="SFW" date=2024-01-05 time=10:01:02 timezone="CET" device_name="XG230" log_id=010101600001"#;
+        let parsed = parse(input, &options()).unwrap();
+        assert_eq!(parsed.hostname.as_deref(), Some("XG230"));
+        let stamp = parsed.timestamp.unwrap().to_rfc3339();
+        assert_eq!(stamp, "2024-01-05T10:01:02+01:00");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{FixedOffset, Offset, Utc};
 
-use crate::event::Event;
+use crate::event::{Event, TransportError};
 use crate::parse::{self, ParseOptions};
 use crate::stats::Stats;
 use crate::store::{EventSource, Order, Push, Store, StoreStatus};
@@ -78,6 +78,17 @@ impl Collector {
     /// Parses one message received from `source` now, stores it under the
     /// next id and counts it.
     pub fn ingest(&self, message: &[u8], source: SocketAddr) -> Push {
+        self.ingest_frame(message, source, None)
+    }
+
+    /// Like [`Collector::ingest`], for a message from a framed transport
+    /// whose frame had `transport_error`, which the event records.
+    pub fn ingest_frame(
+        &self,
+        message: &[u8],
+        source: SocketAddr,
+        transport_error: Option<TransportError>,
+    ) -> Push {
         let received_at = Utc::now();
         let options = ParseOptions {
             received_at,
@@ -88,6 +99,7 @@ impl Collector {
         let mut event = parsed.to_event();
         event.received_at = Some(received_at);
         event.source = Some(unmapped(source).to_string());
+        event.transport_error = transport_error;
         if let Some(forwarder) = self.forwarder.get() {
             forwarder.offer(&event, &self.stats);
         }

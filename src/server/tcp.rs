@@ -263,9 +263,9 @@ fn ingest_frame(receiver: &Receiver, frame: Frame<'_>, peer: SocketAddr) {
         bump(&stats.tcp_invalid_length);
     }
 
-    // TODO: the stored event does not carry the frame's defect; only the
-    // counters and this log line record which events were cut short.
-    let pushed = receiver.collector.ingest(frame.data, peer);
+    let pushed = receiver
+        .collector
+        .ingest_frame(frame.data, peer, flags.transport_error());
     if flags.is_clean() {
         return;
     }
