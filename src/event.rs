@@ -261,10 +261,47 @@ pub struct Message<'a> {
     /// Whether RFC 5424 MSG started with a UTF-8 byte-order mark, which is
     /// stripped from `message`.
     pub bom: bool,
-    /// Why no grammar matched, for `unparsed` messages.
+    /// Reason no grammar matched, for `unparsed` messages. RFC 5424 messages
+    /// with malformed STRUCTURED-DATA keep their header and also set it.
     pub parse_error: Option<String>,
     /// The bytes as received, for forwarding unchanged and for audit.
     pub raw: &'a [u8],
+}
+
+/// A defect of the transport frame an event arrived in (RFC 6587 framing
+/// over TCP, or octet-counted input to `logkeep parse`). The message was
+/// still parsed and stored, but its bytes may differ from what the
+/// sender sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TransportError {
+    /// The frame was longer than the maximum frame size, so the message
+    /// holds only its first maximum-frame-size bytes.
+    Oversize,
+    /// The connection or input ended inside the frame, so the message is
+    /// what arrived. A last LF-framed line without its LF counts too.
+    Truncated,
+    /// The frame started with digits that are no valid MSG-LEN (or, with
+    /// `logkeep parse --framing octet-counting`, with no MSG-LEN at all),
+    /// so it was read up to the next LF, prefix included.
+    InvalidLength,
+}
+
+impl TransportError {
+    /// Returns the name used in JSON: `oversize`, `truncated` or
+    /// `invalid_length`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TransportError::Oversize => "oversize",
+            TransportError::Truncated => "truncated",
+            TransportError::InvalidLength => "invalid_length",
+        }
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Owned copy of a [`SdElement`].
@@ -295,6 +332,9 @@ pub struct Event {
     pub message: String,
     pub bom: bool,
     pub parse_error: Option<String>,
+    /// Set by the receiver when the frame the event arrived in was
+    /// defective; `None` for UDP and for clean frames.
+    pub transport_error: Option<TransportError>,
     pub raw: Vec<u8>,
 }
 
@@ -335,6 +375,7 @@ impl Message<'_> {
             message: String::from(self.message.as_ref()),
             bom: self.bom,
             parse_error: self.parse_error.clone(),
+            transport_error: None,
             raw: self.raw.to_vec(),
         }
     }
@@ -346,6 +387,7 @@ impl Event {
     ///
     /// The store sums this to enforce its byte capacity, so it must not
     /// undercount. Allocator overhead per allocation is not included.
+    /// `transport_error` allocates nothing, so `size_of` covers it.
     pub fn memory_size(&self) -> usize {
         fn text(value: &Option<String>) -> usize {
             value.as_ref().map_or(0, String::capacity)

@@ -5,7 +5,12 @@
 //! `app_name`, `procid`, `msgid`, `structured_data` (a list of
 //! `{"id": ..., "params": [[name, value], ...]}`) and `message`. Events
 //! from the collector add `id`, `received_at` and `source`; unparsed input
-//! adds `parse_error`.
+//! and RFC 5424 messages with malformed structured data add `parse_error`.
+//! Events whose transport frame was defective add `transport_error`:
+//! `oversize`, `truncated` or `invalid_length` (see
+//! [`crate::event::TransportError`]). The key is left out, not null, when
+//! the frame was clean, as `parse_error` is, so existing consumers see no
+//! new key on ordinary events.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -54,6 +59,9 @@ pub fn event_to_value(event: &Event) -> Value {
     object.insert("message".into(), Value::String(event.message.clone()));
     if let Some(reason) = &event.parse_error {
         object.insert("parse_error".into(), Value::String(reason.clone()));
+    }
+    if let Some(defect) = event.transport_error {
+        object.insert("transport_error".into(), json!(defect.name()));
     }
     Value::Object(object)
 }

@@ -12,6 +12,7 @@
 extern crate alloc;
 
 pub mod event;
+pub mod framing;
 pub mod http;
 pub mod json;
 pub mod parse;
@@ -19,5 +20,7 @@ pub mod query;
 pub mod stats;
 pub mod store;
 
+#[cfg(feature = "std")]
+pub mod send;
 #[cfg(feature = "std")]
 pub mod server;

@@ -40,7 +40,7 @@ pub struct Report {
 
 impl Report {
     /// Returns the rows of the table in output order.
-    pub fn metrics(&self) -> [Metric; 15] {
+    pub fn metrics(&self) -> [Metric; 27] {
         let stats = &self.stats;
         let store = &self.store;
         let counter = |name, help, value| Metric {
@@ -56,6 +56,13 @@ impl Report {
             kind: Kind::Gauge,
             label: None,
             value: value as u64,
+        };
+        let labelled = |(name, help), label, value| Metric {
+            name,
+            help,
+            kind: Kind::Counter,
+            label: Some(label),
+            value,
         };
         let parsed = |format, value| Metric {
             name: "parsed",
@@ -123,6 +130,81 @@ impl Report {
                 "http_errors",
                 "HTTP responses sent with a 4xx or 5xx status.",
                 stats.http_errors,
+            ),
+            labelled(
+                (
+                    "tcp_connections",
+                    "TCP connections, by what happened at accept.",
+                ),
+                ("result", "accepted"),
+                stats.tcp_accepted,
+            ),
+            labelled(
+                (
+                    "tcp_connections",
+                    "TCP connections, by what happened at accept.",
+                ),
+                ("result", "rejected"),
+                stats.tcp_rejected,
+            ),
+            gauge(
+                "tcp_connections_open",
+                "TCP connections open now.",
+                stats.tcp_open as usize,
+            ),
+            counter(
+                "tcp_idle_timeouts",
+                "TCP connections closed after the idle timeout.",
+                stats.tcp_idle_timeouts,
+            ),
+            counter(
+                "tcp_frames",
+                "RFC 6587 frames read from TCP connections.",
+                stats.tcp_frames,
+            ),
+            labelled(
+                (
+                    "tcp_frame_errors",
+                    "TCP frames stored with a defect, by defect.",
+                ),
+                ("defect", "oversize"),
+                stats.tcp_oversize,
+            ),
+            labelled(
+                (
+                    "tcp_frame_errors",
+                    "TCP frames stored with a defect, by defect.",
+                ),
+                ("defect", "truncated"),
+                stats.tcp_truncated,
+            ),
+            labelled(
+                (
+                    "tcp_frame_errors",
+                    "TCP frames stored with a defect, by defect.",
+                ),
+                ("defect", "invalid_length"),
+                stats.tcp_invalid_length,
+            ),
+            counter(
+                "forwarded",
+                "Events sent to forwarding destinations.",
+                stats.forwarded,
+            ),
+            gauge(
+                "forward_queued",
+                "Events waiting in forwarding queues.",
+                stats.forward_queued as usize,
+            ),
+            labelled(
+                ("forward_dropped", "Events not forwarded, by reason."),
+                ("reason", "queue_full"),
+                stats.forward_dropped_queue_full,
+            ),
+            labelled(
+                ("forward_dropped", "Events not forwarded, by reason."),
+                ("reason", "send_failed"),
+                stats.forward_dropped_send_failed,
             ),
         ]
     }

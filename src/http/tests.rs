@@ -26,6 +26,7 @@ fn store() -> Store {
             message: alloc::format!("message {index}"),
             bom: false,
             parse_error: None,
+            transport_error: None,
             raw: Vec::new(),
         });
     }

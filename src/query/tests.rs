@@ -24,6 +24,7 @@ fn event(severity: u8, facility: u8, host: &str, message: &str) -> Event {
         message: String::from(message),
         bom: false,
         parse_error: None,
+        transport_error: None,
         raw: Vec::new(),
     }
 }

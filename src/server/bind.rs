@@ -67,8 +67,12 @@ pub struct BindError {
 impl fmt::Display for BindError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (protocol, addr, error) = (self.protocol, self.addr, &self.source);
-        let flag = if protocol == "udp" { "--udp" } else { "--http" };
-        let other = SocketAddr::new(addr.ip(), if protocol == "udp" { 5514 } else { 8081 });
+        let (flag, other_port) = match protocol {
+            "udp" => ("--udp", 5514),
+            "tcp" => ("--tcp", 5514),
+            _ => ("--http", 8081),
+        };
+        let other = SocketAddr::new(addr.ip(), other_port);
         write!(f, "cannot bind {protocol} {addr}: {error}")?;
         match error.kind() {
             io::ErrorKind::PermissionDenied => write!(

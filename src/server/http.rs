@@ -118,7 +118,7 @@ pub fn run(listener: TcpListener, collector: Arc<Collector>, shutdown: &Shutdown
 
 /// Returns the address a local client reaches `addr` on: loopback in
 /// place of the unspecified address.
-fn wake_address(addr: SocketAddr) -> SocketAddr {
+pub(super) fn wake_address(addr: SocketAddr) -> SocketAddr {
     let mut target = addr;
     if target.ip().is_unspecified() {
         match addr {

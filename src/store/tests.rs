@@ -27,6 +27,7 @@ fn event(message: &str) -> Event {
         message: String::from(message),
         bom: false,
         parse_error: None,
+        transport_error: None,
         raw: message.as_bytes().to_vec(),
     }
 }

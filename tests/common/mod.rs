@@ -11,6 +11,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub mod syslog_tcp;
+
 use logkeep::server::{self, Collector, Shutdown, http};
 use serde_json::Value;
 
@@ -202,6 +204,8 @@ pub struct ChildServer {
     pub http: SocketAddr,
     /// Every stderr line so far, collected by a background thread.
     pub log: Arc<Mutex<Vec<String>>>,
+    /// The thread that collects `log`; it ends when the child closes stderr.
+    log_reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl ChildServer {
@@ -221,7 +225,7 @@ impl ChildServer {
         let log = Arc::new(Mutex::new(Vec::new()));
         let (lines, received) = mpsc::channel();
         let collected = Arc::clone(&log);
-        std::thread::spawn(move || {
+        let log_reader = std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 collected.lock().unwrap().push(line.clone());
                 let _ = lines.send(line);
@@ -251,10 +255,12 @@ impl ChildServer {
             udp: udp.unwrap(),
             http: http.unwrap(),
             log,
+            log_reader: Some(log_reader),
         }
     }
 
-    /// Sends SIGTERM and waits for the process to exit.
+    /// Sends SIGTERM and waits for the process to exit and for its last
+    /// log lines to be collected.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
@@ -264,6 +270,11 @@ impl ChildServer {
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
+                // The exit can be seen before the reader thread has read
+                // the last lines; the pipe reaches EOF once the child is gone.
+                if let Some(reader) = self.log_reader.take() {
+                    let _ = reader.join();
+                }
                 return status;
             }
             assert!(start.elapsed() < DEADLINE, "logkeep serve ignored SIGTERM");
