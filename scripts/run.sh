@@ -9,7 +9,8 @@
 # 127.0.0.1 to the guest, whose address is 10.0.2.15/24 (gateway 10.0.2.2).
 #   --udp-port PORT     host UDP port forwarded to guest UDP 514 (default 5514)
 #   --http-port PORT    host TCP port forwarded to guest TCP 8080 (default 8080)
-#   --tcp-port PORT     host TCP port forwarded to guest TCP 514 (default 5514)
+#   --tcp-port PORT     host TCP port forwarded to guest TCP 514 (default 5514),
+#                       where `-- serve --tcp 514` receives syslog over TCP
 #   --bind ADDR         host address of the forwards (default 127.0.0.1)
 #
 # Networking (tap mode): a TAP device joins the guest to a host network, so

@@ -372,13 +372,14 @@ fn image_collects_over_user_networking() {
         &dir,
         &image,
         &run_args,
-        &["serve", "--capacity", "4MiB"],
+        &["serve", "--capacity", "4MiB", "--tcp", "514"],
     );
     guest.wait_for_listening();
 
     let udp = SocketAddr::from((Ipv4Addr::LOCALHOST, udp_port));
     let http = SocketAddr::from((Ipv4Addr::LOCALHOST, http_port));
     exchange(udp, http);
+    send_over_tcp(SocketAddr::from((Ipv4Addr::LOCALHOST, tcp_port)), http);
 
     let stats = get_json(http, "/stats");
     assert_eq!(stats["capacity"].as_u64(), Some(4 << 20), "{stats}");
@@ -388,6 +389,40 @@ fn image_collects_over_user_networking() {
     // `quit` ends QEMU with status 0; the guest never reached its own exit.
     assert!(status.success(), "QEMU exited with {status}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Sends two newline-framed messages (RFC 6587 § 3.4.2) to the guest's
+/// TCP syslog port and waits until `/events` finds both.
+fn send_over_tcp(tcp: SocketAddr, http: SocketAddr) {
+    let mut stream = TcpStream::connect(tcp).expect("connect to the guest's TCP syslog port");
+    stream
+        .write_all(
+            b"<13>1 2026-12-04T12:00:00Z imagehost imagetest - - - tcp-marker one\n\
+              <13>1 2026-12-04T12:00:00Z imagehost imagetest - - - tcp-marker two\n",
+        )
+        .expect("send over TCP");
+    drop(stream);
+
+    let start = Instant::now();
+    loop {
+        let body = get_json(http, "/events?q=tcp-marker&order=asc");
+        let messages: Vec<&str> = body["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|event| event["message"].as_str().unwrap_or_default())
+            .collect();
+        if messages.len() == 2 {
+            assert_eq!(messages, ["tcp-marker one", "tcp-marker two"], "{body}");
+            return;
+        }
+        assert!(
+            start.elapsed() < DELIVERY_DEADLINE,
+            "the guest stored {} of 2 TCP messages within {DELIVERY_DEADLINE:?}: {body}",
+            messages.len()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 /// Runs `ip` with `args` and panics with its output when it fails.
