@@ -10,7 +10,8 @@
 #   --udp-port PORT     host UDP port forwarded to guest UDP 514 (default 5514)
 #   --http-port PORT    host TCP port forwarded to guest TCP 8080 (default 8080)
 #   --tcp-port PORT     host TCP port forwarded to guest TCP 514 (default 5514),
-#                       where `-- serve --tcp 514` receives syslog over TCP
+#                       where the default `serve --tcp 514` receives syslog
+#                       over TCP (RFC 6587)
 #   --bind ADDR         host address of the forwards (default 127.0.0.1)
 #
 # Networking (tap mode): a TAP device joins the guest to a host network, so
@@ -203,7 +204,9 @@ net_args+=(-device "virtio-net-pci,netdev=net0,disable-legacy=on,mac=$mac")
 # --- command line ------------------------------------------------------------
 # Hermit reads -ip/-gateway/-mask and env=KEY=VALUE, and passes everything
 # after `--` to the program as its arguments.
-[[ ${#app_args[@]} -gt 0 ]] || app_args=(serve)
+# Without program arguments the guest receives syslog over TCP as well as
+# UDP, since the TCP port is forwarded by default.
+[[ ${#app_args[@]} -gt 0 ]] || app_args=(serve --tcp 514)
 cmdline="-ip $ip -gateway $gateway -mask $mask"
 for arg in "${kernel_args[@]}"; do
     cmdline="$cmdline $arg"
