@@ -467,6 +467,15 @@ fn finish<'a>(
         kept.extend(rest);
         text(hostname)
     });
+    // A tag's own `[pid]` wins over the WLC task name, which then stays in
+    // the message.
+    let procid = match (tagged.procid, prefix.task) {
+        (Some(pid), Some(task)) => {
+            kept.push(task);
+            Some(pid)
+        }
+        (pid, task) => pid.or(task),
+    };
     let mut sequence = prefix.sequence;
     sequence.extend(tagged.msgid);
     let content = skip_spaces(tagged.message);
@@ -477,7 +486,7 @@ fn finish<'a>(
         timestamp,
         hostname,
         app_name: tagged.app_name.map(text),
-        procid: tagged.procid.or(prefix.task).map(text),
+        procid: procid.map(text),
         msgid: join(&sequence, ","),
         message: join(&kept, " ").unwrap_or_default(),
     }
