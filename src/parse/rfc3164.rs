@@ -33,7 +33,8 @@ pub struct Parsed<'a> {
     pub hostname: Option<Cow<'a, str>>,
     pub app_name: Option<Cow<'a, str>>,
     pub procid: Option<Cow<'a, str>>,
-    /// A numeric event id between the hostname and the tag (HP ProCurve).
+    /// A numeric event id between the hostname and the tag (HP ProCurve),
+    /// or Cisco sequence numbers, comma-separated.
     pub msgid: Option<Cow<'a, str>>,
     pub message: Cow<'a, str>,
 }
@@ -136,14 +137,14 @@ struct Prefix<'a> {
     task: Option<&'a [u8]>,
     /// Header words that fit no field (an uptime stamp, an IOS-XR node name
     /// after the hostname); they start `message`.
-    kept: Vec<&'a [u8]>,
+    message_prefix: Vec<&'a [u8]>,
 }
 
 /// The Cisco prefix, the timestamp if one was found, and the rest.
 type HeaderStart<'a> = (Prefix<'a>, Option<DateTime<FixedOffset>>, &'a [u8]);
 
-/// Parses the header up to and including the timestamp, skipping up to
-/// four Cisco prefix tokens (`000123: host: 6340004: *Jun 15 …`).
+/// Parses the header up to and including the timestamp, collecting up to
+/// five Cisco prefix tokens (`000123: host: 6340004: *Jun 15 …`).
 fn header_start<'a>(
     input: &'a [u8],
     options: &ParseOptions,
@@ -157,7 +158,7 @@ fn header_start<'a>(
         }
         if let Some(after) = uptime(rest) {
             prefix.cisco = true;
-            prefix.kept.push(word(rest).0);
+            prefix.message_prefix.push(word(rest).0);
             rest = after;
             continue;
         }
@@ -198,11 +199,11 @@ fn header_start<'a>(
             // when the router sends none; after a hostname it is kept in
             // the message.
             match (node.is_empty(), prefix.hostname) {
-                (true, Some(_)) => prefix.kept.push(first),
+                (true, Some(_)) => prefix.message_prefix.push(first),
                 (true, None) => prefix.hostname = Some(first),
                 (false, _) => {
                     prefix.hostname = Some(first);
-                    prefix.kept.push(node);
+                    prefix.message_prefix.push(node);
                 }
             }
         } else {
@@ -213,7 +214,7 @@ fn header_start<'a>(
     // Without a date, only an uptime stamp or a `%FAC-SEV-MNEMONIC:` makes
     // the words before it a Cisco header: `404: not found` is text.
     let (next, _) = word(skip_spaces(rest));
-    let uptime_seen = !prefix.kept.is_empty();
+    let uptime_seen = !prefix.message_prefix.is_empty();
     prefix.cisco &= uptime_seen || is_cisco_mnemonic(next);
     Ok((prefix, None, rest))
 }
@@ -238,7 +239,7 @@ fn is_cef_or_leef(word: &[u8]) -> bool {
     word.starts_with(b"CEF:") || word.starts_with(b"LEEF:")
 }
 
-/// What the first word after the timestamp is.
+/// Role of the first word after the timestamp.
 #[derive(Debug, PartialEq)]
 enum FirstWord {
     Hostname,
@@ -461,17 +462,17 @@ fn finish<'a>(
     tagged: Tagged<'a>,
     prefix: Prefix<'a>,
 ) -> Parsed<'a> {
-    let mut kept = prefix.kept;
+    let mut message_prefix = prefix.message_prefix;
     let hostname = hostname.map(|word| {
         let (hostname, rest) = hostname_field(word);
-        kept.extend(rest);
+        message_prefix.extend(rest);
         text(hostname)
     });
     // A tag's own `[pid]` wins over the WLC task name, which then stays in
     // the message.
     let procid = match (tagged.procid, prefix.task) {
         (Some(pid), Some(task)) => {
-            kept.push(task);
+            message_prefix.push(task);
             Some(pid)
         }
         (pid, task) => pid.or(task),
@@ -480,7 +481,7 @@ fn finish<'a>(
     sequence.extend(tagged.msgid);
     let content = skip_spaces(tagged.message);
     if !content.is_empty() {
-        kept.push(content);
+        message_prefix.push(content);
     }
     Parsed {
         timestamp,
@@ -488,7 +489,7 @@ fn finish<'a>(
         app_name: tagged.app_name.map(text),
         procid: procid.map(text),
         msgid: join(&sequence, ","),
-        message: join(&kept, " ").unwrap_or_default(),
+        message: join(&message_prefix, " ").unwrap_or_default(),
     }
 }
 
@@ -961,7 +962,7 @@ mod tests {
     }
 
     #[test]
-    fn url_time_and_ipv6_with_colon_are_not_tags() {
+    fn url_time_ipv6_are_not_tags() {
         let cases: [(&[u8], &str); 4] = [
             (
                 b"myhost http://example.com: not a tag",
