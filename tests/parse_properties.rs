@@ -250,9 +250,9 @@ proptest! {
                 continue;
             }
             for run in alphanumeric_runs(token) {
-                let kept = fields.iter().flatten().any(|field| field.contains(run));
+                let found = fields.iter().flatten().any(|field| field.contains(run));
                 prop_assert!(
-                    kept,
+                    found,
                     "{:?} of {:?} is in no field of {:?}: {:?}",
                     run,
                     token,

@@ -40,8 +40,8 @@ pub enum ParseError {
     Header,
     #[error("invalid pri: expected <0-191> without leading zeros")]
     PriSyntax,
-    /// A PRIVAL above 191. `value` holds at most the first
-    /// [`PRI_SHOWN_DIGITS`] digits as sent; `truncated` says more followed.
+    /// A PRIVAL above 191. `value` is its first [`PRI_SHOWN_DIGITS`]
+    /// digits as sent, and `truncated` is set when more digits followed.
     #[error("invalid pri <{value}{}>: must be 0-191", if *.truncated { "…" } else { "" })]
     PriValue { value: u64, truncated: bool },
     #[error("invalid version: expected 1-3 digits without a leading zero")]

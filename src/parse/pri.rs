@@ -47,13 +47,13 @@ pub fn parse_pri(input: &[u8]) -> Result<Option<(Pri, &[u8])>, ParseError> {
     }
     // Only the first digits are read, so any length fits in a u64 and the
     // error repeats the value as sent, cut with `…` when it is longer.
-    let shown = digits.min(PRI_SHOWN_DIGITS);
-    let value = rest[..shown]
+    let shown_digits = digits.min(PRI_SHOWN_DIGITS);
+    let value = rest[..shown_digits]
         .iter()
         .fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
     let invalid = ParseError::PriValue {
         value,
-        truncated: digits > shown,
+        truncated: digits > shown_digits,
     };
     let pri = u8::try_from(value)
         .ok()

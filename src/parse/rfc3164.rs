@@ -276,10 +276,10 @@ fn classify_first(first: &[u8], after: &[u8]) -> FirstWord {
 /// Finds the colon that ends the TAG in `tag: text` or `tag:text`
 /// (rsyslog's `tag5:msgnum:5`). RFC 3164 § 4.1.3 makes the TAG
 /// alphanumeric, but real tags also contain `-_./%` (systemd units, Cisco
-/// `%FAC-SEV-MNEMONIC`), so the rule is by exclusion: the tag needs a
-/// letter, so times (`12:30`) and sequence numbers (`404:`) are text, and
-/// `scheme://` (a URL) or `::` (an IPv6 address) after the colon make the
-/// word text. Words such as `Error:` pass, because their shape is a tag's.
+/// `%FAC-SEV-MNEMONIC`), so the rule works by exclusion. The tag needs a
+/// letter, which makes times (`12:30`) and sequence numbers (`404:`) text.
+/// `//` after the colon marks a URL and `:` an IPv6 address, both text.
+/// Words such as `Error:` pass, because their shape is a tag's.
 fn tag_colon(word: &[u8]) -> Option<usize> {
     let colon = word.iter().position(|byte| *byte == b':')?;
     let tag = &word[..colon];
@@ -506,6 +506,7 @@ pub fn parse<'a>(
 ) -> Result<Parsed<'a>, ParseError> {
     let input = skip_spaces(input);
     let (prefix, timestamp, rest) = header_start(input, options)?;
+
     if timestamp.is_none() && !prefix.cisco {
         if !has_pri {
             return Err(ParseError::Header);
@@ -516,6 +517,7 @@ pub fn parse<'a>(
         let tagged = tagged(input, false);
         return Ok(finish(None, None, tagged, Prefix::default()));
     }
+
     let rest = skip_spaces(rest);
     if let Some(hostname) = prefix.hostname {
         let tagged = after_hostname(rest);
@@ -524,6 +526,7 @@ pub fn parse<'a>(
     if prefix.cisco && timestamp.is_none() {
         return Ok(finish(None, None, tagged(rest, true), prefix));
     }
+
     // `OCT 11 22:14:15 : a message`: no hostname and an empty tag.
     let (first, after) = word(rest);
     let kind = match first {
@@ -535,6 +538,7 @@ pub fn parse<'a>(
         FirstWord::Content => return Ok(finish(timestamp, None, untagged(rest), prefix)),
         FirstWord::Hostname => {}
     }
+
     let rest = one_space(after);
     let mut prefix = prefix;
     let (timestamp, rest) = match cisco_sequence(rest, options) {
