@@ -189,7 +189,9 @@ fn rfc3164_word() -> impl Strategy<Value = Vec<Token>> {
         "10\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}",
         "[a-z][a-z0-9-]{2,8}:",
         "[a-z]{3,8}\\[[0-9]{1,5}\\]:?",
-        "[a-z]{3,8}:[a-z0-9]{3,8}",
+        // After the colon a letter comes first: digits glued to a following
+        // stamp (`node:2024 Jun 15 …`) are its year.
+        "[a-z]{3,8}:[a-z][a-z0-9]{2,7}",
         "[A-Z][a-z]{2,8}:",
         "%[A-Z]{3,6}-[0-7]-[A-Z_]{3,10}:",
         "[0-9]{1,10}:",
@@ -214,6 +216,10 @@ fn rfc3164_tokens() -> impl Strategy<Value = (u8, Vec<Token>)> {
         2 => bsd_stamp().boxed(),
         8 => rfc3164_word().boxed(),
         1 => plain(&[":"]),
+        // Dates that do not exist: the message is unparsed when one is the
+        // header's stamp, and the words stay in `message` otherwise.
+        1 => plain(&["Feb", "30", "10:00:00"]),
+        1 => plain(&["Jan", "5", "25:00:00:"]),
     ];
     (0u8..=191, vec(part, 0..10)).prop_map(|(pri, parts)| (pri, parts.concat()))
 }
