@@ -19,6 +19,21 @@ use serde_json::Value;
 /// `*` covers every field of the record.
 const EXCEPTIONS: &[(&str, &str, &str)] = &[
     (
+        "rsyslog-parse1-13",
+        "programname",
+        "a word of digits ending in ':' is content, not a TAG (RFC 3164 § 4.1.3 TAG is alphanumeric, and `404:` or `2024:` start sentences); logkeep needs a letter in the tag",
+    ),
+    (
+        "rsyslog-parse1-13",
+        "msg",
+        "a word of digits ending in ':' is content, not a TAG (RFC 3164 § 4.1.3 TAG is alphanumeric, and `404:` or `2024:` start sentences); logkeep needs a letter in the tag",
+    ),
+    (
+        "logstash-grok-rfc5424-appname-chars",
+        "appname",
+        "a TAG ends at its first ':' (RFC 3164 § 4.1.3); here no letter precedes that colon, so the word stays in the message",
+    ),
+    (
         "sysloglose-parse_rsyslog",
         "structured_data",
         "RFC 3164 has no STRUCTURED-DATA: `[origin …]` after the tag stays in the message",

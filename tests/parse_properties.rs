@@ -145,3 +145,127 @@ proptest! {
         prop_assert_eq!(parsed, event);
     }
 }
+
+/// One header or content word of a generated RFC 3164 message, and
+/// whether it is part of a timestamp (which the parser may consume).
+type Token = (String, bool);
+
+fn plain(words: &[&'static str]) -> BoxedStrategy<Vec<Token>> {
+    let words: Vec<Token> = words.iter().map(|w| (w.to_string(), false)).collect();
+    Just(words).boxed()
+}
+
+/// Timestamps in the styles senders use, as timestamp tokens.
+fn bsd_stamp() -> impl Strategy<Value = Vec<Token>> {
+    let styles = prop_oneof![
+        Just("Jan  5 10:01:02"),
+        Just("Jun 15 02:35:28.123"),
+        Just("Jun 15 02:35:28.123 UTC:"),
+        Just("*Mar  1 18:46:11.123 UTC:"),
+        Just(".Jun 15 02:35:28.500 CET:"),
+        Just("Aug 24 05:34:00 CST 1987"),
+        Just("Jun 15 2024 02:35:28+08:00"),
+        Just("2024-01-05T10:01:02Z"),
+        Just("2019-12-02T16:49:23.5+02:00"),
+        Just("05/21/2017:00:00:00 GMT"),
+        Just("Jan  5 10:01:02 +0100"),
+        Just("2023 Jun 15 02:35:28 UTC:"),
+    ];
+    styles.prop_map(|stamp| {
+        stamp
+            .split(' ')
+            .filter(|part| !part.is_empty())
+            .map(|part| (part.to_string(), true))
+            .collect()
+    })
+}
+
+/// Header and content words: hostnames, tags, Cisco sequence numbers,
+/// words and numbers with colons.
+fn rfc3164_word() -> impl Strategy<Value = Vec<Token>> {
+    let single = prop_oneof![
+        "[a-z][a-z0-9-]{2,10}",
+        "[a-z]{3,8}\\.example\\.(net|org)",
+        "10\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}",
+        "[a-z][a-z0-9-]{2,8}:",
+        "[a-z]{3,8}\\[[0-9]{1,5}\\]:?",
+        // After the colon a letter comes first: digits glued to a following
+        // stamp (`node:2024 Jun 15 …`) are its year.
+        "[a-z]{3,8}:[a-z][a-z0-9]{2,7}",
+        "[A-Z][a-z]{2,8}:",
+        "%[A-Z]{3,6}-[0-7]-[A-Z_]{3,10}:",
+        "[0-9]{1,10}:",
+        // Four digits next to a stamp are its year, so they are left out.
+        "[0-9]{1,3}|[0-9]{5,6}",
+        "[0-9]{2}:[0-9]{2}:[0-9]{2}:?",
+        "[A-Za-z]{3,10}",
+        "http://[a-z]{3,8}\\.com/?:?",
+        "(fe80|2001:db8)::[0-9a-f]{1,4}:?",
+        "[a-z]{3,6},[0-9a-f]{12},v[0-9]\\.[0-9]\\.[0-9]{2}:?",
+        "\\*[a-z]{3,8}Task[0-9]:",
+        "[a-z]{3,6},(info|warning|error)",
+        "[0-9]{1,2}d[0-9]{2}h:",
+    ];
+    single.prop_map(|word| vec![(word, false)])
+}
+
+/// RFC 3164-style messages: a PRI, then stamps, Cisco words, hostnames,
+/// tags and content words in arbitrary order.
+fn rfc3164_tokens() -> impl Strategy<Value = (u8, Vec<Token>)> {
+    let part = prop_oneof![
+        2 => bsd_stamp().boxed(),
+        8 => rfc3164_word().boxed(),
+        1 => plain(&[":"]),
+        // Dates that do not exist: the message is unparsed when one is the
+        // header's stamp, and the words stay in `message` otherwise.
+        1 => plain(&["Feb", "30", "10:00:00"]),
+        1 => plain(&["Jan", "5", "25:00:00:"]),
+    ];
+    (0u8..=191, vec(part, 0..10)).prop_map(|(pri, parts)| (pri, parts.concat()))
+}
+
+/// Splits `token` into its runs of ASCII letters and digits.
+fn alphanumeric_runs(token: &str) -> impl Iterator<Item = &str> {
+    token
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|run| !run.is_empty())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    /// Every word after the PRI lands in a field or is part of the
+    /// recognised timestamp: the header parser drops no text.
+    #[test]
+    fn rfc3164_header_words_are_kept((pri, tokens) in rfc3164_tokens()) {
+        let body: Vec<&str> = tokens.iter().map(|(word, _)| word.as_str()).collect();
+        let input = format!("<{pri}>{}", body.join(" "));
+        let message = parse(input.as_bytes(), &options());
+        // `<PRI>1 ` and an RFC 3339 stamp start RFC 5424, whose VERSION and
+        // NILVALUEs are syntax, not text.
+        prop_assume!(message.format != Format::Rfc5424);
+        let fields = [
+            message.hostname.as_deref(),
+            message.app_name.as_deref(),
+            message.procid.as_deref(),
+            message.msgid.as_deref(),
+            Some(&*message.message),
+        ];
+        for (token, is_stamp) in &tokens {
+            if *is_stamp && message.timestamp.is_some() {
+                continue;
+            }
+            for run in alphanumeric_runs(token) {
+                let found = fields.iter().flatten().any(|field| field.contains(run));
+                prop_assert!(
+                    found,
+                    "{:?} of {:?} is in no field of {:?}: {:?}",
+                    run,
+                    token,
+                    input,
+                    fields
+                );
+            }
+        }
+    }
+}

@@ -2,6 +2,10 @@
 
 use core::fmt;
 
+/// Digits of an invalid PRIVAL that an error message repeats; longer
+/// values end in `…`.
+pub const PRI_SHOWN_DIGITS: usize = 12;
+
 /// Fault found in one header field (HOSTNAME, APP-NAME, …).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FieldFault {
@@ -36,8 +40,10 @@ pub enum ParseError {
     Header,
     #[error("invalid pri: expected <0-191> without leading zeros")]
     PriSyntax,
-    #[error("invalid pri <{0}>: must be 0-191")]
-    PriValue(u32),
+    /// A PRIVAL above 191. `value` is its first [`PRI_SHOWN_DIGITS`]
+    /// digits as sent, and `truncated` is set when more digits followed.
+    #[error("invalid pri <{value}{}>: must be 0-191", if *.truncated { "…" } else { "" })]
+    PriValue { value: u64, truncated: bool },
     #[error("invalid version: expected 1-3 digits without a leading zero")]
     Version,
     #[error("invalid timestamp: {0}")]

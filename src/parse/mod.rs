@@ -380,6 +380,16 @@ mod tests {
     }
 
     #[test]
+    fn invalid_cisco_stamp_after_valid_header() {
+        let input = b"<13>Jan  1 00:00:00 web1 12: Feb 30 10:00:00 text";
+        let message = parse(input, &received_in_2026());
+        assert_eq!(message.format, Format::Rfc3164);
+        assert_eq!(message.parse_error, None);
+        assert_eq!(message.hostname.as_deref(), Some("web1"));
+        assert_eq!(message.message, "12: Feb 30 10:00:00 text");
+    }
+
+    #[test]
     fn rfc5424_lower_case_t_and_z() {
         let message = parse(
             b"<13>1 2024-01-05t10:01:02z host app - - - lower",

@@ -8,7 +8,7 @@
 
 use crate::event::{Facility, Severity};
 
-use super::error::ParseError;
+use super::error::{PRI_SHOWN_DIGITS, ParseError};
 
 /// Facility and severity decoded from a valid PRIVAL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,26 +45,27 @@ pub fn parse_pri(input: &[u8]) -> Result<Option<(Pri, &[u8])>, ParseError> {
     if digits > 1 && rest[0] == b'0' {
         return Err(ParseError::PriSyntax);
     }
-    if digits > 3 {
-        // Saturate: the value is only shown in the error message.
-        let value = rest[..digits.min(9)]
-            .iter()
-            .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
-        return Err(ParseError::PriValue(value));
-    }
-    let value = rest[..digits]
+    // Only the first digits are read, so any length fits in a u64 and the
+    // error repeats the value as sent, cut with `…` when it is longer.
+    let shown_digits = digits.min(PRI_SHOWN_DIGITS);
+    let value = rest[..shown_digits]
         .iter()
-        .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
+        .fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
+    let invalid = ParseError::PriValue {
+        value,
+        truncated: digits > shown_digits,
+    };
     let pri = u8::try_from(value)
         .ok()
         .and_then(Pri::from_value)
-        .ok_or(ParseError::PriValue(value))?;
+        .ok_or(invalid)?;
     Ok(Some((pri, &rest[digits + 1..])))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::ToString;
 
     #[test]
     fn local7_debug_is_191() {
@@ -88,8 +89,13 @@ mod tests {
 
     #[test]
     fn rejects_value_above_191() {
-        assert_eq!(parse_pri(b"<192>"), Err(ParseError::PriValue(192)));
-        assert_eq!(parse_pri(b"<4096>1"), Err(ParseError::PriValue(4096)));
+        let invalid = |value| ParseError::PriValue {
+            value,
+            truncated: false,
+        };
+        assert_eq!(parse_pri(b"<192>"), Err(invalid(192)));
+        assert_eq!(parse_pri(b"<4096>1"), Err(invalid(4096)));
+        assert_eq!(parse_pri(b"<4294967296>x"), Err(invalid(4294967296)));
     }
 
     #[test]
@@ -106,8 +112,16 @@ mod tests {
     }
 
     #[test]
-    fn long_digit_run_does_not_overflow() {
-        let input = b"<99999999999999999999999>";
-        assert!(matches!(parse_pri(input), Err(ParseError::PriValue(_))));
+    fn long_digit_run_is_shown_cut() {
+        let error = parse_pri(b"<99999999999999999999999>hello").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid pri <999999999999…>: must be 0-191"
+        );
+        let error = parse_pri(b"<123456789012>x").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid pri <123456789012>: must be 0-191"
+        );
     }
 }

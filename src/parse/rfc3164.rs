@@ -15,6 +15,8 @@
 //! stays linear.
 
 use alloc::borrow::Cow;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 use chrono::{DateTime, FixedOffset};
 
@@ -31,7 +33,8 @@ pub struct Parsed<'a> {
     pub hostname: Option<Cow<'a, str>>,
     pub app_name: Option<Cow<'a, str>>,
     pub procid: Option<Cow<'a, str>>,
-    /// A numeric event id between the hostname and the tag (HP ProCurve).
+    /// A numeric event id between the hostname and the tag (HP ProCurve),
+    /// or Cisco sequence numbers, comma-separated.
     pub msgid: Option<Cow<'a, str>>,
     pub message: Cow<'a, str>,
 }
@@ -100,16 +103,19 @@ fn is_hostname_byte(byte: u8) -> bool {
 }
 
 /// Cisco uptime stamps (`00:01:01:` or `1d02h:`) used when the clock was
-/// never set; they are not a date.
+/// never set; they are not a date. A plain number (`000123:`) is a
+/// sequence number, so each form needs its `:` or unit letter.
 fn uptime(input: &[u8]) -> Option<&[u8]> {
     let (token, rest) = word(input);
     let token = token.strip_suffix(b":")?;
     let clock = token.len() >= 7
+        && token.contains(&b':')
         && token
             .iter()
             .all(|byte| byte.is_ascii_digit() || *byte == b':' || *byte == b'.');
     let days = token.len() >= 3
         && token[0].is_ascii_digit()
+        && token.iter().any(|byte| b"ywdhm".contains(byte))
         && token
             .iter()
             .all(|byte| byte.is_ascii_digit() || b"ywdhm".contains(byte));
@@ -120,16 +126,25 @@ fn uptime(input: &[u8]) -> Option<&[u8]> {
 #[derive(Default)]
 struct Prefix<'a> {
     hostname: Option<&'a [u8]>,
-    /// A sequence number or uptime stamp was seen, so the text is a Cisco
-    /// header even when no date follows.
+    /// A sequence number, uptime stamp or empty sequence number was seen,
+    /// so the text is a Cisco header when a date or a `%FAC-SEV-MNEMONIC:`
+    /// follows.
     cisco: bool,
+    /// Sequence numbers without their `:`, in the order sent; they become
+    /// `msgid`.
+    sequence: Vec<&'a [u8]>,
+    /// The Cisco WLC task name without `*` and `:`; it becomes `procid`.
+    task: Option<&'a [u8]>,
+    /// Header words that fit no field (an uptime stamp, an IOS-XR node name
+    /// after the hostname); they start `message`.
+    message_prefix: Vec<&'a [u8]>,
 }
 
 /// The Cisco prefix, the timestamp if one was found, and the rest.
 type HeaderStart<'a> = (Prefix<'a>, Option<DateTime<FixedOffset>>, &'a [u8]);
 
-/// Parses the header up to and including the timestamp, skipping up to
-/// four Cisco prefix tokens (`000123: host: 6340004: *Jun 15 …`).
+/// Parses the header up to and including the timestamp, collecting up to
+/// five Cisco prefix tokens (`000123: host: 6340004: *Jun 15 …`).
 fn header_start<'a>(
     input: &'a [u8],
     options: &ParseOptions,
@@ -143,6 +158,7 @@ fn header_start<'a>(
         }
         if let Some(after) = uptime(rest) {
             prefix.cisco = true;
+            prefix.message_prefix.push(word(rest).0);
             rest = after;
             continue;
         }
@@ -162,8 +178,10 @@ fn header_start<'a>(
         let spaced = after.first() == Some(&b' ');
         if token.iter().all(u8::is_ascii_digit) && spaced {
             prefix.cisco = true;
-        } else if token[0] == b'*' && spaced && !token.contains(&b' ') {
+            prefix.sequence.push(token);
+        } else if token[0] == b'*' && spaced && !token.contains(&b' ') && prefix.task.is_none() {
             // A Cisco WLC task name such as `*spamApTask1:`.
+            prefix.task = Some(&token[1..]);
         } else if token.iter().all(|byte| is_hostname_byte(*byte)) && spaced {
             if prefix.hostname.is_some() {
                 break;
@@ -177,14 +195,27 @@ fn header_start<'a>(
             if node.contains(&b' ') || (!node.is_empty() && prefix.hostname.is_some()) {
                 break;
             }
-            if !node.is_empty() {
-                prefix.hostname = Some(first);
+            // The node name (the line card that logged) is the hostname
+            // when the router sends none; after a hostname it is kept in
+            // the message.
+            match (node.is_empty(), prefix.hostname) {
+                (true, Some(_)) => prefix.message_prefix.push(first),
+                (true, None) => prefix.hostname = Some(first),
+                (false, _) => {
+                    prefix.hostname = Some(first);
+                    prefix.message_prefix.push(node);
+                }
             }
         } else {
             break;
         }
         rest = after;
     }
+    // Without a date, only an uptime stamp or a `%FAC-SEV-MNEMONIC:` makes
+    // the words before it a Cisco header: `404: not found` is text.
+    let (next, _) = word(skip_spaces(rest));
+    let uptime_seen = !prefix.message_prefix.is_empty();
+    prefix.cisco &= uptime_seen || is_cisco_mnemonic(next);
     Ok((prefix, None, rest))
 }
 
@@ -208,37 +239,55 @@ fn is_cef_or_leef(word: &[u8]) -> bool {
     word.starts_with(b"CEF:") || word.starts_with(b"LEEF:")
 }
 
-/// Checks whether the first word after the timestamp is a TAG rather than a
-/// HOSTNAME. A TAG ends in `:`, carries `[pid]` or contains a `:` without
-/// being an IPv6 address (`tag:text`). Two `word:` forms are hostnames:
-/// Cisco ASA's `host: %ASA-…:` and UniFi's `host,mac,firmware:`.
-fn is_tag_word(first: &[u8], after: &[u8]) -> bool {
-    if is_ipv6(first) {
-        return false;
-    }
-    if is_cef_or_leef(first) {
-        return false;
-    }
-    if first.ends_with(b":") {
-        // UniFi access points send `hostname,mac,firmware:` before the tag.
-        if first.contains(&b',') {
-            return false;
-        }
-        let (next, _) = word(one_space(after));
-        return !is_cisco_mnemonic(next);
-    }
-    pid_tag(first).is_some() || glued_colon(first).is_some() || is_routeros_topics(first)
+/// Role of the first word after the timestamp.
+#[derive(Debug, PartialEq)]
+enum FirstWord {
+    Hostname,
+    Tag,
+    /// Neither: the content starts here (`404: not found`).
+    Content,
 }
 
-/// Finds the colon of a `tag:text` word (rsyslog's `tag5:msgnum:5`). The
-/// tag needs a letter, so times (`12:30`) and sequence numbers stay
-/// content, and `scheme://` is a URL, not a tag.
-fn glued_colon(word: &[u8]) -> Option<usize> {
+/// Decides whether the first word after the timestamp is a TAG, a
+/// HOSTNAME or content. A TAG passes [`tag_colon`] or carries `[pid]`.
+/// Two `word:` forms are hostnames: Cisco ASA's `host: %ASA-…:` and
+/// UniFi's `host,mac,firmware:`. Any other `word:` that is no TAG
+/// (`404:`, `10:01:02:`, `http://example.com:`) is content.
+fn classify_first(first: &[u8], after: &[u8]) -> FirstWord {
+    if is_ipv6(first) || is_cef_or_leef(first) {
+        return FirstWord::Hostname;
+    }
+    if first.ends_with(b":") {
+        let (next, _) = word(one_space(after));
+        if first.contains(&b',') || is_cisco_mnemonic(next) {
+            return FirstWord::Hostname;
+        }
+        if tag_colon(first).is_some() {
+            return FirstWord::Tag;
+        }
+        return FirstWord::Content;
+    }
+    if pid_tag(first).is_some() || tag_colon(first).is_some() || is_routeros_topics(first) {
+        return FirstWord::Tag;
+    }
+    FirstWord::Hostname
+}
+
+/// Finds the colon that ends the TAG in `tag: text` or `tag:text`
+/// (rsyslog's `tag5:msgnum:5`). RFC 3164 § 4.1.3 makes the TAG
+/// alphanumeric, but real tags also contain `-_./%` (systemd units, Cisco
+/// `%FAC-SEV-MNEMONIC`), so the rule works by exclusion. The tag needs a
+/// letter, which makes times (`12:30`) and sequence numbers (`404:`) text.
+/// `//` after the colon marks a URL and `:` an IPv6 address, both text.
+/// Words such as `Error:` pass, because their shape is a tag's.
+fn tag_colon(word: &[u8]) -> Option<usize> {
     let colon = word.iter().position(|byte| *byte == b':')?;
     let tag = &word[..colon];
+    let after = &word[colon + 1..];
     let has_letter = tag.iter().any(u8::is_ascii_alphabetic);
-    let is_url = word[colon + 1..].starts_with(b"//");
-    (has_letter && !is_url).then_some(colon)
+    let is_url = after.starts_with(b"//");
+    let is_address = after.starts_with(b":") || is_ipv6(word.strip_suffix(b":").unwrap_or(word));
+    (has_letter && !is_url && !is_address).then_some(colon)
 }
 
 /// Splits `tag[pid]` with an optional `:`; returns the tag, the pid and
@@ -341,58 +390,106 @@ fn tagged(input: &[u8], glued: bool) -> Tagged<'_> {
             };
         }
     }
-    if let Some(tag) = first.strip_suffix(b":") {
+    // `OCT 11 22:14:15 : a message`: an empty tag.
+    if first == b":" {
         return Tagged {
-            app_name: (!tag.is_empty()).then_some(tag),
-            procid: None,
-            msgid: None,
             message: one_space(after),
+            ..untagged
         };
     }
-    match glued_colon(first) {
+    match tag_colon(first) {
+        Some(colon) if colon + 1 == first.len() => Tagged {
+            app_name: Some(&first[..colon]),
+            message: one_space(after),
+            ..untagged
+        },
         Some(colon) if glued => Tagged {
             app_name: Some(&first[..colon]),
-            procid: None,
-            msgid: None,
             message: &input[colon + 1..],
+            ..untagged
         },
         _ => untagged,
     }
 }
 
-/// Turns the hostname word into a field, without the brackets of an IPv6
-/// address. UniFi sends
-/// `hostname,mac,firmware` in its place; the fields after the first comma
-/// stay only in the raw bytes.
-fn hostname_field(word: &[u8]) -> Cow<'_, str> {
+/// Splits the hostname word into the hostname, without the brackets of an
+/// IPv6 address, and the text after it that is no hostname. UniFi sends
+/// `hostname,mac,firmware` in its place: the MAC address and firmware
+/// version are returned to start the message, where a text search finds
+/// them, and the hostname stays exact for host filters.
+fn hostname_field(word: &[u8]) -> (&[u8], Option<&[u8]>) {
     if let Some(inner) = word
         .strip_prefix(b"[")
         .and_then(|inner| inner.strip_suffix(b"]"))
     {
-        return text(inner);
+        return (inner, None);
     }
-    let end = word
-        .iter()
-        .position(|byte| *byte == b',')
-        .unwrap_or(word.len());
-    text(if end == 0 { word } else { &word[..end] })
+    match word.iter().position(|byte| *byte == b',') {
+        Some(comma) if comma > 0 => (&word[..comma], Some(&word[comma + 1..])),
+        _ => (word, None),
+    }
+}
+
+/// Joins words with `separator`, borrowing when there is only one.
+fn join<'a>(words: &[&'a [u8]], separator: &str) -> Option<Cow<'a, str>> {
+    match words {
+        [] => None,
+        [only] => Some(text(only)),
+        _ => {
+            let mut joined = String::new();
+            for (index, word) in words.iter().enumerate() {
+                if index > 0 {
+                    joined.push_str(separator);
+                }
+                joined.push_str(&text(word));
+            }
+            Some(Cow::Owned(joined))
+        }
+    }
 }
 
 /// Builds the fields. Spaces that start the content are dropped: RFC 3164
 /// content is free text, and senders differ in how many spaces they put
 /// after the tag.
+///
+/// Every header word is kept somewhere. Cisco sequence numbers go to
+/// `msgid` (comma-separated when there are two, then the event id), a WLC
+/// task name to `procid` when the tag carries no pid, and the words that
+/// fit no field start `message`, separated by spaces.
 fn finish<'a>(
     timestamp: Option<DateTime<FixedOffset>>,
     hostname: Option<&'a [u8]>,
     tagged: Tagged<'a>,
+    prefix: Prefix<'a>,
 ) -> Parsed<'a> {
+    let mut message_prefix = prefix.message_prefix;
+    let hostname = hostname.map(|word| {
+        let (hostname, rest) = hostname_field(word);
+        message_prefix.extend(rest);
+        text(hostname)
+    });
+    // A tag's own `[pid]` wins over the WLC task name, which then stays in
+    // the message.
+    let procid = match (tagged.procid, prefix.task) {
+        (Some(pid), Some(task)) => {
+            message_prefix.push(task);
+            Some(pid)
+        }
+        (pid, task) => pid.or(task),
+    };
+    let mut sequence = prefix.sequence;
+    sequence.extend(tagged.msgid);
+    let content = skip_spaces(tagged.message);
+    if !content.is_empty() {
+        message_prefix.push(content);
+    }
     Parsed {
         timestamp,
-        hostname: hostname.map(hostname_field),
+        hostname,
         app_name: tagged.app_name.map(text),
-        procid: tagged.procid.map(text),
-        msgid: tagged.msgid.map(text),
-        message: text(skip_spaces(tagged.message)),
+        procid: procid.map(text),
+        msgid: join(&sequence, ","),
+        message: join(&message_prefix, " ").unwrap_or_default(),
     }
 }
 
@@ -409,6 +506,7 @@ pub fn parse<'a>(
 ) -> Result<Parsed<'a>, ParseError> {
     let input = skip_spaces(input);
     let (prefix, timestamp, rest) = header_start(input, options)?;
+
     if timestamp.is_none() && !prefix.cisco {
         if !has_pri {
             return Err(ParseError::Header);
@@ -416,24 +514,57 @@ pub fn parse<'a>(
         if let Some(parsed) = vendor::parse(input, options) {
             return Ok(parsed);
         }
-        return Ok(finish(None, None, tagged(input, false)));
+        let tagged = tagged(input, false);
+        return Ok(finish(None, None, tagged, Prefix::default()));
     }
+
     let rest = skip_spaces(rest);
     if let Some(hostname) = prefix.hostname {
-        return Ok(finish(timestamp, Some(hostname), after_hostname(rest)));
+        let tagged = after_hostname(rest);
+        return Ok(finish(timestamp, Some(hostname), tagged, prefix));
     }
     if prefix.cisco && timestamp.is_none() {
-        return Ok(finish(None, None, tagged(rest, true)));
+        return Ok(finish(None, None, tagged(rest, true), prefix));
     }
+
     // `OCT 11 22:14:15 : a message`: no hostname and an empty tag.
     let (first, after) = word(rest);
-    if first.is_empty() || first == b":" || is_tag_word(first, after) {
-        return Ok(finish(timestamp, None, tagged(rest, true)));
+    let kind = match first {
+        b"" | b":" => FirstWord::Tag,
+        _ => classify_first(first, after),
+    };
+    match kind {
+        FirstWord::Tag => return Ok(finish(timestamp, None, tagged(rest, true), prefix)),
+        FirstWord::Content => return Ok(finish(timestamp, None, untagged(rest), prefix)),
+        FirstWord::Hostname => {}
     }
+
     let rest = one_space(after);
-    let (timestamp, rest) = cisco_sequence(rest, options, timestamp)?;
+    let mut prefix = prefix;
+    let (timestamp, rest) = match cisco_sequence(rest, options) {
+        Some((sequence, inner, after)) => {
+            prefix.sequence.push(sequence);
+            (inner.or(timestamp), after)
+        }
+        None => (timestamp, rest),
+    };
     let hostname = first.strip_suffix(b":").unwrap_or(first);
-    Ok(finish(timestamp, Some(hostname), after_hostname(rest)))
+    Ok(finish(
+        timestamp,
+        Some(hostname),
+        after_hostname(rest),
+        prefix,
+    ))
+}
+
+/// Content without a tag.
+fn untagged(input: &[u8]) -> Tagged<'_> {
+    Tagged {
+        app_name: None,
+        procid: None,
+        msgid: None,
+        message: input,
+    }
 }
 
 /// Parses what follows the hostname: an optional numeric event id, then
@@ -448,28 +579,32 @@ fn after_hostname(input: &[u8]) -> Tagged<'_> {
     }
 }
 
-/// Skips a Cisco sequence number after the hostname
-/// (`router1 123: *Jun 15 02:35:28.123: %SYS-5-CONFIG_I: …`) and takes
-/// the device's own timestamp when one follows it, because it carries
-/// milliseconds and the device's zone where the outer one may be a relay's.
-fn cisco_sequence<'a>(
-    input: &'a [u8],
-    options: &ParseOptions,
-    timestamp: Option<DateTime<FixedOffset>>,
-) -> Result<(Option<DateTime<FixedOffset>>, &'a [u8]), ParseError> {
+/// A Cisco sequence number without its `:`, the device's timestamp if
+/// one followed it, and the input after both.
+type Sequenced<'a> = (&'a [u8], Option<DateTime<FixedOffset>>, &'a [u8]);
+
+/// Splits off a Cisco sequence number after the hostname
+/// (`router1 123: *Jun 15 02:35:28.123: %SYS-5-CONFIG_I: …`) and the
+/// device's own timestamp after it, which replaces the outer one because
+/// it carries milliseconds and the device's zone where the outer one may
+/// be a relay's. A number is a sequence number only when a valid stamp or
+/// a `%FAC-SEV-MNEMONIC:` follows, so `web1 404: not found` keeps `404:`
+/// in the content. An invalid inner stamp (`12: Feb 30 …`) leaves the
+/// outer header valid and the text in the content.
+fn cisco_sequence<'a>(input: &'a [u8], options: &ParseOptions) -> Option<Sequenced<'a>> {
     let (first, after) = word(input);
+    let number = first.strip_suffix(b":")?;
     // IOS sequence numbers are 32-bit counters, ten digits at most.
-    let is_sequence = (2..=11).contains(&first.len())
-        && first.ends_with(b":")
-        && first[..first.len() - 1].iter().all(u8::is_ascii_digit);
-    if !is_sequence {
-        return Ok((timestamp, input));
+    let is_number = (1..=10).contains(&number.len()) && number.iter().all(u8::is_ascii_digit);
+    if !is_number {
+        return None;
     }
     let after = one_space(after);
-    match timestamp_at(after, options)? {
-        Some((inner, rest)) => Ok((Some(inner), skip_spaces(rest))),
-        None => Ok((timestamp, after)),
+    if let Ok(Some((inner, rest))) = timestamp_at(after, options) {
+        return Some((number, Some(inner), skip_spaces(rest)));
     }
+    let (next, _) = word(after);
+    is_cisco_mnemonic(next).then_some((number, None, after))
 }
 
 #[cfg(test)]
@@ -578,6 +713,7 @@ mod tests {
         let parsed = ok(input);
         assert_eq!(parsed.hostname.as_deref(), Some("host-example-1"));
         assert_eq!(parsed.app_name.as_deref(), Some("%SEC-6-IPACCESSLOGP"));
+        assert_eq!(parsed.msgid.as_deref(), Some("000123,6340004"));
         assert_eq!(parsed.message, "list permitted");
         assert_eq!(stamp(&parsed), "2024-06-15T02:35:28+00:00");
     }
@@ -605,6 +741,7 @@ mod tests {
         assert_eq!(parsed.timestamp, None);
         assert_eq!(parsed.hostname.as_deref(), Some("host-example-1"));
         assert_eq!(parsed.app_name.as_deref(), Some("%SYSMGR-3-SHUTDOWN_START"));
+        assert_eq!(parsed.message, "00:01:01: started");
     }
 
     #[test]
@@ -640,6 +777,7 @@ mod tests {
         let parsed = ok(b"Jun 15 02:35:28 switch-1,18e8294876c3,v4.0.66 switch: DOT1S: x");
         assert_eq!(parsed.hostname.as_deref(), Some("switch-1"));
         assert_eq!(parsed.app_name.as_deref(), Some("switch"));
+        assert_eq!(parsed.message, "18e8294876c3,v4.0.66 DOT1S: x");
     }
 
     #[test]
@@ -663,7 +801,7 @@ mod tests {
         let parsed = ok(b"Jun 15 02:35:28 U7PG2,f09fc2238301,v4.3.20: hostapd: ath0: STA x");
         assert_eq!(parsed.hostname.as_deref(), Some("U7PG2"));
         assert_eq!(parsed.app_name.as_deref(), Some("hostapd"));
-        assert_eq!(parsed.message, "ath0: STA x");
+        assert_eq!(parsed.message, "f09fc2238301,v4.3.20 ath0: STA x");
     }
 
     #[test]
@@ -797,5 +935,93 @@ mod tests {
         let parsed = ok(b"Aug 30 23:00:05 X4711");
         assert_eq!(parsed.hostname.as_deref(), Some("X4711"));
         assert_eq!(parsed.message, "");
+    }
+
+    #[test]
+    fn number_with_colon_is_content() {
+        for input in [
+            &b"Jan  1 00:00:00 web1 404: not found"[..],
+            b"Jan  1 00:00:00 web1 2024: year-end report",
+        ] {
+            let parsed = ok(input);
+            assert_eq!(parsed.hostname.as_deref(), Some("web1"));
+            assert_eq!(parsed.msgid, None);
+            assert_eq!(parsed.app_name, None);
+            assert!(parsed.message.contains(": "), "{}", parsed.message);
+        }
+        let parsed = ok(b"404: not found");
+        assert_eq!(parsed.message, "404: not found");
+        let parsed = ok(b"Jan  1 00:00:00 404: not found");
+        assert_eq!(parsed.hostname, None);
+        assert_eq!(parsed.message, "404: not found");
+    }
+
+    #[test]
+    fn cisco_sequence_before_mnemonic_is_msgid() {
+        let parsed = ok(b"Jan  1 00:00:00 router1 45: %LINK-3-UPDOWN: down");
+        assert_eq!(parsed.hostname.as_deref(), Some("router1"));
+        assert_eq!(parsed.msgid.as_deref(), Some("45"));
+        assert_eq!(parsed.app_name.as_deref(), Some("%LINK-3-UPDOWN"));
+        assert_eq!(parsed.message, "down");
+    }
+
+    #[test]
+    fn url_time_ipv6_are_not_tags() {
+        let cases: [(&[u8], &str); 4] = [
+            (
+                b"myhost http://example.com: not a tag",
+                "http://example.com: not a tag",
+            ),
+            (b"myhost 10:01:02: late", "10:01:02: late"),
+            (b"myhost fe80::1: down", "fe80::1: down"),
+            (b"myhost 2001:db8::1: down", "2001:db8::1: down"),
+        ];
+        for (body, message) in cases {
+            let mut input = b"Jan  1 00:00:00 ".to_vec();
+            input.extend_from_slice(body);
+            let parsed = parse(&input, &options(), true).unwrap();
+            assert_eq!(parsed.hostname.as_deref(), Some("myhost"));
+            assert_eq!(parsed.app_name, None);
+            assert_eq!(parsed.message, message);
+        }
+    }
+
+    #[test]
+    fn word_ending_in_colon_is_tag() {
+        let parsed = ok(b"Jan  1 00:00:00 myhost Error: disk full");
+        assert_eq!(parsed.app_name.as_deref(), Some("Error"));
+        assert_eq!(parsed.message, "disk full");
+    }
+
+    #[test]
+    fn invalid_inner_cisco_stamp_keeps_outer() {
+        let parsed = ok(b"Jan  1 00:00:00 web1 12: Feb 30 10:00:00 text");
+        assert_eq!(stamp(&parsed), "2024-01-01T00:00:00+00:00");
+        assert_eq!(parsed.hostname.as_deref(), Some("web1"));
+        assert_eq!(parsed.message, "12: Feb 30 10:00:00 text");
+    }
+
+    #[test]
+    fn invalid_outer_stamp_is_an_error() {
+        assert!(parse(b"Jan  1 25:00:00 web1 app: x", &options(), true).is_err());
+        assert!(parse(b"123: Feb 30 10:00:00: %SYS-5-X: y", &options(), true).is_err());
+    }
+
+    #[test]
+    fn cisco_wlc_task_name_is_procid() {
+        let parsed = ok(b"*spamApTask1: Jun 15 02:35:28.123: %LWAPP-3-RD_ERR: down");
+        assert_eq!(parsed.procid.as_deref(), Some("spamApTask1"));
+        assert_eq!(parsed.app_name.as_deref(), Some("%LWAPP-3-RD_ERR"));
+    }
+
+    #[test]
+    fn cisco_iosxr_node_after_hostname_is_kept() {
+        let input = b"router1 RP/0/RSP0/CPU0:Jun 15 02:35:28.123 UTC: ifmgr[227]: down";
+        let parsed = ok(input);
+        assert_eq!(parsed.hostname.as_deref(), Some("router1"));
+        assert_eq!(parsed.message, "RP/0/RSP0/CPU0 down");
+        let parsed = ok(b"1234: RP/0/RSP0/CPU0:Jun 15 02:35:28.123 UTC: ifmgr[227]: down");
+        assert_eq!(parsed.hostname.as_deref(), Some("RP/0/RSP0/CPU0"));
+        assert_eq!(parsed.msgid.as_deref(), Some("1234"));
     }
 }
