@@ -1,0 +1,337 @@
+#!/usr/bin/env bash
+# Compares logkeep with rsyslog and syslog-ng on this machine in one run:
+# UDP ingest at stepped rates (loss and CPU per message), TCP ingest with
+# octet counting, logkeep's resident memory against --capacity, and query
+# latency over a full store while ingest continues.
+#
+# Every server is started here on 127.0.0.1 with free ports and stopped at
+# the end. Results go to stdout and to build/bench/results.md (not
+# committed). Run scripts/bench/setup-peers.sh once first.
+#
+# Usage: scripts/bench.sh [--quick] [--systems "logkeep rsyslog syslog_ng"]
+#   --quick    fewer and shorter steps; under a minute
+#   --systems  which collectors to run (default: every one that is available)
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+OUT_DIR=$ROOT/build/bench
+RUN_DIR=$OUT_DIR/run
+SYSLOG_NG_ROOT=$ROOT/build/peers/syslog-ng
+LOGKEEP=$ROOT/target/release/logkeep
+GENERATOR=$ROOT/benches/collectors/target/release/collector-bench
+CORPUS=${LOGKEEP_CORPUS:-$ROOT/../shared/corpus/public.jsonl}
+HZ=$(getconf CLK_TCK)
+
+quick=0
+systems=""
+while [ $# -gt 0 ]; do
+    case $1 in
+    --quick) quick=1 ;;
+    --systems)
+        systems=$2
+        shift
+        ;;
+    *)
+        echo "bench: unknown option $1; expected --quick or --systems LIST" >&2
+        exit 2
+        ;;
+    esac
+    shift
+done
+
+if [ "$quick" = 1 ]; then
+    UDP_RATES=(25000 100000 300000)
+    STEP_SECONDS=1
+    TCP_COUNT=100000
+    CAPACITIES=(16MiB 64MiB)
+    QUERY_FILL=200000
+    QUERY_REQUESTS=50
+else
+    UDP_RATES=(10000 25000 50000 100000 150000 200000 300000)
+    STEP_SECONDS=3
+    TCP_COUNT=1000000
+    CAPACITIES=(16MiB 64MiB 256MiB)
+    QUERY_FILL=1050000
+    QUERY_REQUESTS=200
+fi
+# A step is skipped once a collector lost more than this share (in %) at a
+# lower rate, to keep the run short.
+GIVE_UP_LOSS=50
+
+# shellcheck source=bench/systems.sh
+source "$ROOT/scripts/bench/systems.sh"
+
+mkdir -p "$OUT_DIR"
+rm -rf "$RUN_DIR"
+mkdir -p "$RUN_DIR"
+RESULTS=$OUT_DIR/results.md
+: >"$RESULTS"
+
+# Prints its arguments to stdout and appends them to the results file.
+emit() {
+    printf '%s\n' "$*" | tee -a "$RESULTS"
+}
+
+# --- preflight --------------------------------------------------------------
+
+if pgrep -x rsyslogd >/dev/null; then
+    echo "bench: an rsyslogd is already running (pid $(pgrep -x rsyslogd | tr '\n' ' '));" \
+        "stop it first so it does not compete for the CPU" >&2
+    exit 1
+fi
+if [ ! -f "$CORPUS" ]; then
+    echo "bench: corpus not found at $CORPUS; set LOGKEEP_CORPUS to public.jsonl" >&2
+    exit 1
+fi
+
+echo "bench: building logkeep and the load generator" >&2
+(cd "$ROOT" && cargo build --release --quiet --bin logkeep)
+(cd "$ROOT/benches/collectors" && cargo build --release --quiet)
+
+have_logkeep=0
+if "$LOGKEEP" serve --help 2>/dev/null | grep -q -- '--udp'; then have_logkeep=1; fi
+have_rsyslog=0
+if command -v rsyslogd >/dev/null; then have_rsyslog=1; fi
+have_syslog_ng=0
+if [ -x "$SYSLOG_NG_ROOT/usr/sbin/syslog-ng" ]; then have_syslog_ng=1; fi
+
+if [ -z "$systems" ]; then
+    for name in logkeep rsyslog syslog_ng; do
+        flag=have_$name
+        if [ "${!flag}" = 1 ]; then
+            systems="$systems $name"
+        else
+            echo "bench: $name is not available; skipping it" >&2
+        fi
+    done
+fi
+
+# One raw message per line. Messages with an embedded line break are left
+# out because the file peers are counted by lines.
+MESSAGES=$OUT_DIR/messages.txt
+jq -r 'select(.raw != null and (.format == "rfc3164" or .format == "rfc5424"
+        or .format == "vendor"))
+    | .raw | select(test("[\r\n]") | not)' "$CORPUS" >"$MESSAGES"
+message_count=$(wc -l <"$MESSAGES")
+message_bytes=$(($(wc -c <"$MESSAGES") - message_count))
+mean_message_bytes=$((message_bytes / message_count))
+
+# --- helpers ----------------------------------------------------------------
+
+now() {
+    date +%s.%N
+}
+
+# Waits until progress_$1 stops changing for 0.75 s (or 30 s pass) and sets
+# LAST_CHANGE to the time of its last change.
+settle() {
+    local system=$1 last=-1 same=0 value
+    LAST_CHANGE=$(now)
+    for _ in $(seq 120); do
+        value=$("progress_$system")
+        if [ "$value" = "$last" ]; then
+            same=$((same + 1))
+            if [ "$same" -ge 3 ]; then return 0; fi
+        else
+            same=0
+            last=$value
+            LAST_CHANGE=$(now)
+        fi
+        sleep 0.25
+    done
+    echo "bench: $system still receiving after 30 s; counting what it has" >&2
+}
+
+# Prints the value of key $1 from a generator report line $2.
+field() {
+    printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+calc() {
+    python3 -c "print($1)"
+}
+
+# --- generator ceiling --------------------------------------------------------
+
+ceiling_count=$((STEP_SECONDS * 1000000))
+ceiling=$("$GENERATOR" ceiling --file "$MESSAGES" --count "$ceiling_count")
+ceiling_rate=$(field rate "$ceiling")
+
+emit "## Collectors compared (generated $(date -u +%Y-%m-%dT%H:%MZ))"
+emit ""
+emit "- Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM, load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
+emit "- Command: scripts/bench.sh$([ "$quick" = 1 ] && echo ' --quick')"
+emit "- Messages: $message_count raw corpus messages (rfc3164, rfc5424, vendor), mean $mean_message_bytes bytes, sent in a cycle"
+emit "- UDP receive buffer: kernel default (net.core.rmem_default = $(cat /proc/sys/net/core/rmem_default) bytes) for every collector"
+emit "- Load generator (collector-bench, sendmmsg in batches of 64) into a socket nobody reads: $ceiling_rate msg/s"
+emit ""
+
+# --- UDP ingest ---------------------------------------------------------------
+
+UDP_TSV=$OUT_DIR/udp.tsv
+: >"$UDP_TSV"
+for system in $systems; do
+    echo "bench: UDP ingest, $system" >&2
+    "start_$system" "$RUN_DIR/$system-udp"
+    give_up=0
+    for rate in "${UDP_RATES[@]}"; do
+        if [ "$give_up" = 1 ]; then
+            printf '%s\t%s\tskipped\n' "$system" "$rate" >>"$UDP_TSV"
+            continue
+        fi
+        count=$((rate * STEP_SECONDS))
+        before=$("count_$system")
+        cpu_before=$(cpu_ticks "$SYSTEM_PID")
+        report=$("$GENERATOR" udp --to "127.0.0.1:$UDP_PORT" --file "$MESSAGES" \
+            --rate "$rate" --count "$count")
+        settle "$system"
+        after=$("count_$system")
+        cpu_after=$(cpu_ticks "$SYSTEM_PID")
+        stored=$((after - before))
+        sent=$(field sent "$report")
+        loss=$(calc "round(100 * ($sent - $stored) / $sent, 3)")
+        cpu_per_million=$(calc "round(($cpu_after - $cpu_before) / $HZ / max($stored, 1) * 1e6, 2)")
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$system" "$rate" \
+            "$(field rate "$report")" "$sent" "$stored" "$loss" \
+            "$cpu_per_million" >>"$UDP_TSV"
+        echo "bench:   $rate msg/s: sent $sent, stored $stored, loss $loss %," \
+            "$cpu_per_million CPU s per 1M" >&2
+        if python3 -c "import sys; sys.exit(0 if $loss > $GIVE_UP_LOSS else 1)"; then
+            give_up=1
+        fi
+    done
+    echo "$system rss_kib $(rss_kib "$SYSTEM_PID")" >>"$OUT_DIR/rss.txt"
+    "stop_$system"
+done
+
+emit "### UDP ingest"
+emit ""
+emit "Each step offers $STEP_SECONDS s of messages at a fixed rate; stored counts"
+emit "logkeep's /stats \`received\` and the peers' output lines. CPU is user + system"
+emit "time of the collector process (all threads) per million stored messages."
+emit ""
+emit "| collector | max rate with ≤ 0.1 % loss (msg/s) | CPU s per 1M at that rate |"
+emit "|---|---|---|"
+for system in $systems; do
+    best=$(awk -F'\t' -v s="$system" '$1 == s && $3 != "skipped" && $6 <= 0.1 { r = $2; c = $7 }
+        END { if (r) print r "\t" c; else print "none\t-" }' "$UDP_TSV")
+    emit "| $system | $(cut -f1 <<<"$best") | $(cut -f2 <<<"$best") |"
+done
+emit ""
+emit "Loss curve (loss in %, CPU s per 1M stored in brackets):"
+emit ""
+header="| collector |"
+rule="|---|"
+for rate in "${UDP_RATES[@]}"; do
+    header="$header $((rate / 1000))k |"
+    rule="$rule---|"
+done
+emit "$header"
+emit "$rule"
+for system in $systems; do
+    row="| $system |"
+    for rate in "${UDP_RATES[@]}"; do
+        cell=$(awk -F'\t' -v s="$system" -v r="$rate" '$1 == s && $2 == r {
+            if ($3 == "skipped") print "skipped"; else print $6 " (" $7 ")" }' "$UDP_TSV")
+        row="$row ${cell:--} |"
+    done
+    emit "$row"
+done
+emit ""
+
+# --- TCP ingest ---------------------------------------------------------------
+
+emit "### TCP ingest (RFC 6587 octet counting, one connection, unpaced)"
+emit ""
+emit "| collector | messages | stored | msg/s | CPU s per 1M |"
+emit "|---|---|---|---|---|"
+for system in $systems; do
+    if [ "$system" = logkeep ] && ! logkeep_has_tcp; then
+        emit "| logkeep | - | - | no TCP receiver in this build | - |"
+        continue
+    fi
+    echo "bench: TCP ingest, $system" >&2
+    "start_$system" "$RUN_DIR/$system-tcp"
+    before=$("count_$system")
+    cpu_before=$(cpu_ticks "$SYSTEM_PID")
+    start=$(now)
+    report=$("$GENERATOR" tcp --to "127.0.0.1:$TCP_PORT" --file "$MESSAGES" \
+        --rate 0 --count "$TCP_COUNT")
+    settle "$system"
+    after=$("count_$system")
+    cpu_after=$(cpu_ticks "$SYSTEM_PID")
+    stored=$((after - before))
+    throughput=$(calc "round($stored / ($LAST_CHANGE - $start))")
+    cpu_per_million=$(calc "round(($cpu_after - $cpu_before) / $HZ / max($stored, 1) * 1e6, 2)")
+    emit "| $system | $(field sent "$report") | $stored | $throughput | $cpu_per_million |"
+    "stop_$system"
+done
+emit ""
+
+# --- memory -------------------------------------------------------------------
+
+if [[ " $systems " == *" logkeep "* ]]; then
+    emit "### logkeep memory against --capacity"
+    emit ""
+    emit "Each run sends 2 × capacity / $mean_message_bytes messages at 50k msg/s, so the"
+    emit "store is filled past its capacity and evicts; RSS is VmRSS afterwards."
+    emit ""
+    emit "| --capacity | sent | events stored | RSS (MiB) | RSS / capacity | RSS per stored event (B) | RSS per raw byte stored |"
+    emit "|---|---|---|---|---|---|---|"
+    for capacity in "${CAPACITIES[@]}"; do
+        echo "bench: memory, --capacity $capacity" >&2
+        capacity_bytes=$(($(tr -dc 0-9 <<<"$capacity") * 1048576))
+        count=$((2 * capacity_bytes / mean_message_bytes))
+        LOGKEEP_CAPACITY=$capacity start_logkeep "$RUN_DIR/logkeep-memory-$capacity"
+        report=$("$GENERATOR" udp --to "127.0.0.1:$UDP_PORT" --file "$MESSAGES" \
+            --rate 50000 --count "$count")
+        settle logkeep
+        events=$(logkeep_stats | jq '.events // .stored // .store.events // 0')
+        rss=$(($(rss_kib "$SYSTEM_PID") * 1024))
+        emit "| $capacity | $(field sent "$report") | $events | $(calc "round($rss / 1048576, 1)") |" \
+            "$(calc "round($rss / $capacity_bytes, 2)") | $(calc "round($rss / max($events, 1))") |" \
+            "$(calc "round($rss / max($events * $mean_message_bytes, 1), 2)") |"
+        stop_logkeep
+    done
+    emit ""
+fi
+
+# --- queries ------------------------------------------------------------------
+
+if [[ " $systems " == *" logkeep "* ]]; then
+    echo "bench: queries over $QUERY_FILL messages" >&2
+    LOGKEEP_CAPACITY=1GiB start_logkeep "$RUN_DIR/logkeep-query"
+    "$GENERATOR" udp --to "127.0.0.1:$UDP_PORT" --file "$MESSAGES" --rate 50000 \
+        --count "$QUERY_FILL" >/dev/null
+    settle logkeep
+    events=$(logkeep_stats | jq '.events // .stored // .store.events // 0')
+    "$GENERATOR" udp --to "127.0.0.1:$UDP_PORT" --file "$MESSAGES" --rate 5000 \
+        --count 100000000 >/dev/null &
+    background=$!
+    emit "### logkeep query latency"
+    emit ""
+    emit "$events events stored (--capacity 1GiB); ingest continues at 5k msg/s"
+    emit "during the queries. One HTTP connection per request, $QUERY_REQUESTS requests each."
+    emit ""
+    emit "| query | median (ms) | p99 (ms) | mean response (B) |"
+    emit "|---|---|---|---|"
+    since=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%SZ)
+    for path in "/events?limit=100" "/events?severity=err&limit=100" \
+        "/events?host=mymachine&limit=100" "/events?q=error&limit=100" \
+        "/events?since=$since&limit=100" "/stats"; do
+        result=$("$GENERATOR" query --to "127.0.0.1:$HTTP_PORT" --path "$path" \
+            --count "$QUERY_REQUESTS" 2>>"$RUN_DIR/query-errors.log" || echo failed)
+        if [ "$result" = failed ]; then
+            emit "| \`$path\` | failed | see build/bench/run/query-errors.log | - |"
+            continue
+        fi
+        emit "| \`$path\` | $(field median_ms "$result") | $(field p99_ms "$result") |" \
+            "$(field mean_bytes "$result") |"
+    done
+    kill "$background"
+    wait "$background" 2>/dev/null || true
+    stop_logkeep
+    emit ""
+fi
+
+echo "bench: results written to $RESULTS" >&2

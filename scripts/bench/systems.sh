@@ -1,0 +1,174 @@
+# Start, count and stop functions for each collector that scripts/bench.sh
+# compares. Sourced by scripts/bench.sh, which sets ROOT, RUN_DIR, LOGKEEP
+# and SYSLOG_NG_ROOT.
+#
+# Each system NAME provides:
+#   start_NAME DIR   starts it on free loopback ports and sets SYSTEM_PID,
+#                    UDP_PORT, TCP_PORT (empty when it has no TCP receiver)
+#                    and HTTP_PORT (logkeep only)
+#   progress_NAME    prints a number that changes while messages arrive
+#   count_NAME       prints how many messages it has stored so far
+#   stop_NAME        stops it and waits for it to exit
+
+# Prints a port that is free on 127.0.0.1 for the protocol in $1 (udp or
+# tcp). The kernel picks it; another process could take it before the
+# collector binds it, in which case the collector fails to start and the
+# harness reports that.
+free_port() {
+    python3 - "$1" <<'EOF'
+import socket, sys
+kind = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
+s = socket.socket(socket.AF_INET, kind)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+EOF
+}
+
+# Waits up to 10 s until something listens on 127.0.0.1:$2 ($1 is udp or
+# tcp) and process $3 is still alive.
+wait_for_port() {
+    local kind=$1 port=$2 pid=$3 flag
+    if [ "$kind" = udp ]; then flag=-Hlun; else flag=-Hltn; fi
+    for _ in $(seq 100); do
+        if ! kill -0 "$pid" 2>/dev/null; then
+            echo "bench: process $pid exited before listening on $kind port $port" >&2
+            return 1
+        fi
+        if [ -n "$(ss "$flag" "sport = :$port")" ]; then return 0; fi
+        sleep 0.1
+    done
+    echo "bench: timed out waiting for $kind port $port (pid $pid)" >&2
+    return 1
+}
+
+# Sends SIGTERM to $1 and waits up to 5 s for it to exit, then SIGKILL.
+stop_pid() {
+    local pid=$1
+    kill "$pid" 2>/dev/null || return 0
+    for _ in $(seq 50); do
+        kill -0 "$pid" 2>/dev/null || return 0
+        sleep 0.1
+    done
+    echo "bench: pid $pid ignored SIGTERM for 5 s; sending SIGKILL" >&2
+    kill -9 "$pid" 2>/dev/null || true
+}
+
+# Prints user + system CPU time of process $1 in clock ticks.
+cpu_ticks() {
+    # Fields after the ")" that closes the command name: utime is the 12th,
+    # stime the 13th (proc(5) fields 14 and 15).
+    sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+# Prints the resident set size of process $1 in KiB.
+rss_kib() {
+    awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+}
+
+# --- logkeep, hosted ------------------------------------------------------
+
+# Extra flags for `logkeep serve`, e.g. LOGKEEP_CAPACITY=1GiB.
+LOGKEEP_CAPACITY=${LOGKEEP_CAPACITY:-1GiB}
+
+logkeep_has_tcp() {
+    "$LOGKEEP" serve --help 2>/dev/null | grep -q -- '--tcp'
+}
+
+start_logkeep() {
+    local dir=$1
+    mkdir -p "$dir"
+    UDP_PORT=$(free_port udp)
+    HTTP_PORT=$(free_port tcp)
+    TCP_PORT=
+    local tcp_flags=()
+    if logkeep_has_tcp; then
+        TCP_PORT=$(free_port tcp)
+        tcp_flags=(--tcp "127.0.0.1:$TCP_PORT")
+    fi
+    LOGKEEP_LOG=warn "$LOGKEEP" serve --udp "127.0.0.1:$UDP_PORT" \
+        --http "127.0.0.1:$HTTP_PORT" --capacity "$LOGKEEP_CAPACITY" \
+        "${tcp_flags[@]}" >"$dir/stdout.log" 2>"$dir/stderr.log" &
+    SYSTEM_PID=$!
+    wait_for_port tcp "$HTTP_PORT" "$SYSTEM_PID" || return 1
+    wait_for_port udp "$UDP_PORT" "$SYSTEM_PID"
+}
+
+logkeep_stats() {
+    curl -sf --max-time 5 "http://127.0.0.1:$HTTP_PORT/stats"
+}
+
+progress_logkeep() {
+    logkeep_stats | jq '.received'
+}
+
+count_logkeep() {
+    progress_logkeep
+}
+
+stop_logkeep() {
+    stop_pid "$SYSTEM_PID"
+}
+
+# --- rsyslog ----------------------------------------------------------------
+
+start_rsyslog() {
+    local dir=$1
+    mkdir -p "$dir"
+    UDP_PORT=$(free_port udp)
+    TCP_PORT=$(free_port tcp)
+    sed -e "s#@DIR@#$dir#g" -e "s#@UDP_PORT@#$UDP_PORT#g" \
+        -e "s#@TCP_PORT@#$TCP_PORT#g" \
+        "$ROOT/scripts/bench/rsyslog.conf.in" >"$dir/rsyslog.conf"
+    rsyslogd -n -f "$dir/rsyslog.conf" -i "$dir/rsyslogd.pid" \
+        >"$dir/stdout.log" 2>"$dir/stderr.log" &
+    SYSTEM_PID=$!
+    wait_for_port udp "$UDP_PORT" "$SYSTEM_PID" || return 1
+    wait_for_port tcp "$TCP_PORT" "$SYSTEM_PID"
+    PEER_FILE=$dir/messages.log
+}
+
+progress_rsyslog() {
+    stat -c %s "$PEER_FILE" 2>/dev/null || echo 0
+}
+
+count_rsyslog() {
+    if [ -e "$PEER_FILE" ]; then wc -l <"$PEER_FILE"; else echo 0; fi
+}
+
+stop_rsyslog() {
+    stop_pid "$SYSTEM_PID"
+}
+
+# --- syslog-ng, unpacked into build/peers by setup-peers.sh ---------------
+
+start_syslog_ng() {
+    local dir=$1
+    mkdir -p "$dir"
+    UDP_PORT=$(free_port udp)
+    TCP_PORT=$(free_port tcp)
+    sed -e "s#@DIR@#$dir#g" -e "s#@UDP_PORT@#$UDP_PORT#g" \
+        -e "s#@TCP_PORT@#$TCP_PORT#g" \
+        "$ROOT/scripts/bench/syslog-ng.conf.in" >"$dir/syslog-ng.conf"
+    LD_LIBRARY_PATH="$SYSLOG_NG_ROOT/usr/lib/syslog-ng" \
+        "$SYSLOG_NG_ROOT/usr/sbin/syslog-ng" --no-caps -F \
+        -f "$dir/syslog-ng.conf" -R "$dir/persist" -p "$dir/syslog-ng.pid" \
+        -c "$dir/syslog-ng.ctl" \
+        --module-path="$SYSLOG_NG_ROOT/usr/lib/syslog-ng/3.38" \
+        >"$dir/stdout.log" 2>"$dir/stderr.log" &
+    SYSTEM_PID=$!
+    wait_for_port udp "$UDP_PORT" "$SYSTEM_PID" || return 1
+    wait_for_port tcp "$TCP_PORT" "$SYSTEM_PID"
+    PEER_FILE=$dir/messages.log
+}
+
+progress_syslog_ng() {
+    progress_rsyslog
+}
+
+count_syslog_ng() {
+    count_rsyslog
+}
+
+stop_syslog_ng() {
+    stop_pid "$SYSTEM_PID"
+}
