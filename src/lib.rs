@@ -12,5 +12,15 @@
 extern crate alloc;
 
 pub mod event;
+pub mod framing;
+pub mod http;
 pub mod json;
 pub mod parse;
+pub mod query;
+pub mod stats;
+pub mod store;
+
+#[cfg(feature = "std")]
+pub mod send;
+#[cfg(feature = "std")]
+pub mod server;

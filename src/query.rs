@@ -1,0 +1,259 @@
+//! Event queries: the filters of `GET /events` and the paging over them.
+//!
+//! A query scans the store in id order from a cursor and keeps the events
+//! that pass every filter, up to a limit. Time filters apply to the
+//! event's own `timestamp` when the sender gave one and to `received_at`
+//! otherwise, because that is when the event happened as far as the
+//! collector can tell; an event with neither never passes a time filter.
+
+use alloc::string::{String, ToString};
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::fmt;
+use core::ops::ControlFlow;
+
+use chrono::{DateTime, FixedOffset};
+
+use crate::event::{Event, Facility, Severity};
+use crate::store::{EventSource, Order};
+
+/// Events returned when the request gives no `limit`.
+pub const DEFAULT_LIMIT: usize = 100;
+
+/// The largest `limit` accepted, which bounds the memory of one response.
+pub const MAX_LIMIT: usize = 10_000;
+
+/// The filters and paging of one query. Every filter that is set must pass.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Query {
+    /// Events at or after this instant.
+    pub since: Option<DateTime<FixedOffset>>,
+    /// Events at or before this instant.
+    pub until: Option<DateTime<FixedOffset>>,
+    /// This severity and every more severe one (lower codes).
+    pub severity: Option<Severity>,
+    /// Bit `n` set when facility code `n` is wanted.
+    pub facilities: Option<u32>,
+    /// Exact hostname, case-insensitive.
+    pub host: Option<String>,
+    /// Exact APP-NAME (RFC 3164 tag), case-insensitive.
+    pub app: Option<String>,
+    /// Substring of the message text, case-insensitive.
+    pub text: Option<String>,
+    pub limit: usize,
+    /// The id cursor: with [`Order::Desc`] only older events (lower ids),
+    /// with [`Order::Asc`] only newer ones.
+    pub after: Option<u64>,
+    pub order: Order,
+}
+
+impl Default for Query {
+    fn default() -> Query {
+        Query {
+            since: None,
+            until: None,
+            severity: None,
+            facilities: None,
+            host: None,
+            app: None,
+            text: None,
+            limit: DEFAULT_LIMIT,
+            after: None,
+            order: Order::Desc,
+        }
+    }
+}
+
+/// A rejected query parameter, rendered as
+/// `invalid severity "foo": expected a name such as err or a number 0-7`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamError {
+    pub name: String,
+    pub value: String,
+    pub expected: &'static str,
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid {} {:?}: expected {}",
+            self.name, self.value, self.expected
+        )
+    }
+}
+
+fn invalid(name: &str, value: &str, expected: &'static str) -> ParamError {
+    ParamError {
+        name: name.to_string(),
+        value: value.to_string(),
+        expected,
+    }
+}
+
+impl Query {
+    /// Sets the filter or paging option `name` from its decoded `value`.
+    /// Returns `Ok(false)` when `name` is not a query parameter.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<bool, ParamError> {
+        match name {
+            "since" => self.since = Some(parse_time(name, value)?),
+            "until" => self.until = Some(parse_time(name, value)?),
+            "severity" => {
+                let severity = Severity::from_name(value)
+                    .ok_or_else(|| invalid(name, value, "a name such as err or a number 0-7"))?;
+                self.severity = Some(severity);
+            }
+            "facility" => self.facilities = Some(parse_facilities(value)?),
+            "host" => self.host = Some(value.to_string()),
+            "app" => self.app = Some(value.to_string()),
+            "q" => self.text = Some(value.to_string()),
+            "limit" => {
+                self.limit = value
+                    .parse()
+                    .ok()
+                    .filter(|limit| (1..=MAX_LIMIT).contains(limit))
+                    .ok_or_else(|| invalid(name, value, "a number from 1 to 10000"))?;
+            }
+            "after" => {
+                let after = value
+                    .parse()
+                    .map_err(|_| invalid(name, value, "an event id (a non-negative integer)"))?;
+                self.after = Some(after);
+            }
+            "order" => {
+                self.order = match value {
+                    "asc" => Order::Asc,
+                    "desc" => Order::Desc,
+                    _ => return Err(invalid(name, value, "asc or desc")),
+                };
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Whether `event` passes every filter (paging aside).
+    pub fn matches(&self, event: &Event) -> bool {
+        if self.since.is_some() || self.until.is_some() {
+            let Some(time) = event_time(event) else {
+                return false;
+            };
+            if self.since.is_some_and(|since| time < since) {
+                return false;
+            }
+            if self.until.is_some_and(|until| time > until) {
+                return false;
+            }
+        }
+        let severity_passes = self
+            .severity
+            .is_none_or(|wanted| event.severity.is_some_and(|severity| severity <= wanted));
+        let facility_passes = self.facilities.is_none_or(|mask| {
+            let code = event.facility.map(Facility::code);
+            code.is_some_and(|code| mask & (1 << code) != 0)
+        });
+        if !severity_passes || !facility_passes {
+            return false;
+        }
+        if !matches_exact(&self.host, &event.hostname) || !matches_exact(&self.app, &event.app_name)
+        {
+            return false;
+        }
+        match &self.text {
+            Some(needle) => contains_ignore_case(&event.message, needle),
+            None => true,
+        }
+    }
+}
+
+/// One page of query results.
+#[derive(Clone, Debug, Default)]
+pub struct Page {
+    pub events: Vec<Arc<Event>>,
+    /// The `after` value for the next page, or `None` when this page
+    /// contains the last matching event.
+    pub next_after: Option<u64>,
+}
+
+/// Runs `query` over `source`, returning at most `query.limit` events.
+pub fn run(source: &dyn EventSource, query: &Query) -> Page {
+    let mut events = Vec::new();
+    let mut more = false;
+    source.scan(query.order, query.after, &mut |event| {
+        if !query.matches(event) {
+            return ControlFlow::Continue(());
+        }
+        // One match beyond the limit proves that another page exists.
+        if events.len() == query.limit {
+            more = true;
+            return ControlFlow::Break(());
+        }
+        events.push(Arc::clone(event));
+        ControlFlow::Continue(())
+    });
+    let next_after = if more {
+        events.last().map(|event: &Arc<Event>| event.id)
+    } else {
+        None
+    };
+    Page { events, next_after }
+}
+
+fn event_time(event: &Event) -> Option<DateTime<FixedOffset>> {
+    event
+        .timestamp
+        .or_else(|| event.received_at.map(|time| time.fixed_offset()))
+}
+
+fn parse_time(name: &str, value: &str) -> Result<DateTime<FixedOffset>, ParamError> {
+    DateTime::parse_from_rfc3339(value)
+        .map_err(|_| invalid(name, value, "an RFC 3339 time such as 2026-01-31T12:00:00Z"))
+}
+
+fn parse_facilities(value: &str) -> Result<u32, ParamError> {
+    let mut mask = 0;
+    for name in value.split(',') {
+        let facility = Facility::from_name(name.trim()).ok_or_else(|| {
+            invalid(
+                "facility",
+                value,
+                "comma-separated names such as daemon,local0 or numbers 0-23",
+            )
+        })?;
+        mask |= 1 << facility.code();
+    }
+    Ok(mask)
+}
+
+fn matches_exact(wanted: &Option<String>, actual: &Option<String>) -> bool {
+    let Some(wanted) = wanted else {
+        return true;
+    };
+    let Some(actual) = actual else {
+        return false;
+    };
+    if wanted.is_ascii() || actual.is_ascii() {
+        // Non-ASCII text never equals ASCII text, whatever the case.
+        return wanted.eq_ignore_ascii_case(actual);
+    }
+    wanted.to_lowercase() == actual.to_lowercase()
+}
+
+/// Whether `needle` occurs in `haystack`, ignoring case. ASCII needles are
+/// compared byte by byte without allocating; others through `to_lowercase`.
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    if !needle.is_ascii() {
+        return haystack.to_lowercase().contains(&needle.to_lowercase());
+    }
+    let needle = needle.as_bytes();
+    if needle.is_empty() {
+        return true;
+    }
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|window| window.eq_ignore_ascii_case(needle))
+}
+
+#[cfg(test)]
+mod tests;

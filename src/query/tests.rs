@@ -1,0 +1,130 @@
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use chrono::{TimeZone, Utc};
+
+use super::*;
+use crate::event::Format;
+use crate::store::Store;
+
+fn event(severity: u8, facility: u8, host: &str, message: &str) -> Event {
+    Event {
+        id: 0,
+        received_at: Some(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()),
+        source: None,
+        format: Format::Rfc5424,
+        facility: Facility::from_code(facility),
+        severity: Severity::from_code(severity),
+        timestamp: None,
+        hostname: Some(String::from(host)),
+        app_name: Some(String::from("app")),
+        procid: None,
+        msgid: None,
+        structured_data: Vec::new(),
+        message: String::from(message),
+        bom: false,
+        parse_error: None,
+        raw: Vec::new(),
+    }
+}
+
+fn query(pairs: &[(&str, &str)]) -> Query {
+    let mut query = Query::default();
+    for (name, value) in pairs {
+        assert_eq!(query.set(name, value), Ok(true), "{name}={value}");
+    }
+    query
+}
+
+fn ids(page: &Page) -> Vec<u64> {
+    page.events.iter().map(|event| event.id).collect()
+}
+
+fn sample_store() -> Store {
+    let mut store = Store::new(1 << 20);
+    store.push(event(3, 3, "alpha", "disk FULL on /var"));
+    store.push(event(6, 16, "beta", "user logged in"));
+    store.push(event(0, 0, "Alpha", "kernel panic"));
+    store.push(event(7, 16, "gamma", "débogage Ünïcode"));
+    store
+}
+
+#[test]
+fn severity_includes_more_severe() {
+    let store = sample_store();
+    assert_eq!(ids(&run(&store, &query(&[("severity", "err")]))), [3, 1]);
+    assert_eq!(ids(&run(&store, &query(&[("severity", "3")]))), [3, 1]);
+    assert_eq!(
+        ids(&run(&store, &query(&[("severity", "debug")]))),
+        [4, 3, 2, 1]
+    );
+}
+
+#[test]
+fn facility_list_and_exact_host() {
+    let store = sample_store();
+    let by_facility = query(&[("facility", "local0,kern")]);
+    assert_eq!(ids(&run(&store, &by_facility)), [4, 3, 2]);
+    assert_eq!(ids(&run(&store, &query(&[("host", "ALPHA")]))), [3, 1]);
+    assert_eq!(
+        ids(&run(&store, &query(&[("host", "alp")]))),
+        Vec::<u64>::new()
+    );
+}
+
+#[test]
+fn text_search_ignores_case() {
+    let store = sample_store();
+    assert_eq!(ids(&run(&store, &query(&[("q", "full")]))), [1]);
+    assert_eq!(ids(&run(&store, &query(&[("q", "ünï")]))), [4]);
+}
+
+#[test]
+fn paging_in_both_orders() {
+    let store = sample_store();
+    let first = run(&store, &query(&[("limit", "3")]));
+    assert_eq!(ids(&first), [4, 3, 2]);
+    assert_eq!(first.next_after, Some(2));
+    let second = run(&store, &query(&[("limit", "3"), ("after", "2")]));
+    assert_eq!(ids(&second), [1]);
+    assert_eq!(second.next_after, None);
+
+    let asc = run(&store, &query(&[("limit", "2"), ("order", "asc")]));
+    assert_eq!(ids(&asc), [1, 2]);
+    assert_eq!(asc.next_after, Some(2));
+    let asc = run(
+        &store,
+        &query(&[("limit", "2"), ("order", "asc"), ("after", "2")]),
+    );
+    assert_eq!(ids(&asc), [3, 4]);
+    assert_eq!(asc.next_after, None);
+}
+
+#[test]
+fn time_filters_use_received_at_without_timestamp() {
+    let store = sample_store();
+    let before = query(&[("until", "2025-12-31T23:59:59Z")]);
+    assert_eq!(ids(&run(&store, &before)), Vec::<u64>::new());
+    let window = query(&[
+        ("since", "2026-01-01T00:00:00Z"),
+        ("until", "2026-01-01T01:00:00+01:00"),
+    ]);
+    assert_eq!(ids(&run(&store, &window)), [4, 3, 2, 1]);
+}
+
+#[test]
+fn invalid_values_name_the_parameter() {
+    let mut query = Query::default();
+    let error = query.set("severity", "foo").unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "invalid severity \"foo\": expected a name such as err or a number 0-7"
+    );
+    assert!(query.set("limit", "0").is_err());
+    assert!(query.set("limit", "10001").is_err());
+    assert!(query.set("facility", "kern,nope").is_err());
+    assert!(query.set("since", "yesterday").is_err());
+    assert!(query.set("order", "up").is_err());
+    assert!(query.set("after", "-1").is_err());
+    assert_eq!(query.set("colour", "red"), Ok(false));
+}

@@ -1,0 +1,263 @@
+//! The HTTP server: one thread per connection, a bounded number of them.
+//!
+//! Each connection gets one request and one response (`Connection: close`).
+//! Reading the request head is bounded in bytes ([`crate::http::MAX_HEAD`])
+//! and in time ([`Limits::head_timeout`] for the whole head, so a client
+//! that trickles one byte at a time is cut off too), and writes have a
+//! timeout, so a slow client costs one connection slot for a bounded time
+//! and never touches the ingest path except through the store's chunked
+//! scans.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown as SocketShutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+use crate::http::{self, Context, MAX_HEAD, Response};
+
+use super::throttle::Throttle;
+use super::{Collector, Shutdown};
+
+/// Bounds on connections.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Connections served at once; more are answered 503 and closed.
+    pub max_connections: usize,
+    /// The time a client has to send its whole request head.
+    pub head_timeout: Duration,
+    /// The time one write of the response may block.
+    pub write_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_connections: 64,
+            head_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The most bytes read and discarded after the response, so that closing
+/// the socket does not reset it while the client still sends.
+const DRAIN_LIMIT: usize = 64 * 1024;
+
+/// How long to wait for the client to close after the response.
+const DRAIN_TIMEOUT: Duration = Duration::from_millis(500);
+
+struct Server {
+    collector: Arc<Collector>,
+    limits: Limits,
+    /// Connections being served, for the `max_connections` bound.
+    active: AtomicUsize,
+    /// Connections over the bound, on their way to [`answer_busy`].
+    busy: mpsc::SyncSender<TcpStream>,
+    failures: Throttle,
+}
+
+/// Accepts connections on `listener` until `shutdown` is triggered, serving
+/// each on its own thread.
+pub fn run(listener: TcpListener, collector: Arc<Collector>, shutdown: &Shutdown, limits: Limits) {
+    let name = match listener.local_addr() {
+        Ok(addr) => format!("http:{addr}"),
+        Err(_) => String::from("http"),
+    };
+    if let Ok(addr) = listener.local_addr() {
+        // `accept` blocks; a connection to ourselves wakes it on shutdown.
+        shutdown.on_trigger(move || {
+            let _ = TcpStream::connect_timeout(&wake_address(addr), Duration::from_secs(1));
+        });
+    }
+
+    let (busy, busy_queue) = mpsc::sync_channel(BUSY_QUEUE);
+    let max_connections = limits.max_connections;
+    let spawned = std::thread::Builder::new()
+        .name(String::from("http-busy"))
+        .spawn(move || answer_busy(busy_queue, max_connections));
+    if let Err(error) = spawned {
+        // Connections over the limit are then closed without an answer.
+        log::error!("{name}: cannot start the thread that answers 503: {error}");
+    }
+    let server = Arc::new(Server {
+        collector,
+        limits,
+        active: AtomicUsize::new(0),
+        busy,
+        failures: Throttle::new(),
+    });
+    for stream in listener.incoming() {
+        if shutdown.is_triggered() {
+            break;
+        }
+        match stream {
+            Ok(stream) => accept(&server, stream, &name),
+            Err(error) => {
+                if let Some(suppressed) = server.failures.check() {
+                    log::error!(
+                        "{name}: accept failed: {error} ({suppressed} more failures since the last report)"
+                    );
+                }
+                // Out of file descriptors, typically: give connections time to close.
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
+    log::info!("{name}: stopped");
+}
+
+/// Returns the address a local client reaches `addr` on: loopback in
+/// place of the unspecified address.
+fn wake_address(addr: SocketAddr) -> SocketAddr {
+    let mut target = addr;
+    if target.ip().is_unspecified() {
+        match addr {
+            SocketAddr::V4(_) => target.set_ip(std::net::Ipv4Addr::LOCALHOST.into()),
+            SocketAddr::V6(_) => target.set_ip(std::net::Ipv6Addr::LOCALHOST.into()),
+        }
+    }
+    target
+}
+
+fn accept(server: &Arc<Server>, stream: TcpStream, name: &str) {
+    let active = server.active.fetch_add(1, Ordering::AcqRel);
+    if active >= server.limits.max_connections {
+        server.active.fetch_sub(1, Ordering::AcqRel);
+        reject_busy(server, stream, name);
+        return;
+    }
+    let connection_server = Arc::clone(server);
+    let spawned = std::thread::Builder::new()
+        .name(String::from("http-connection"))
+        .spawn(move || {
+            serve_connection(&connection_server, stream);
+            connection_server.active.fetch_sub(1, Ordering::AcqRel);
+        });
+    if let Err(error) = spawned {
+        server.active.fetch_sub(1, Ordering::AcqRel);
+        if let Some(suppressed) = server.failures.check() {
+            log::error!(
+                "{name}: cannot start a connection thread: {error} ({suppressed} more failures since the last report)"
+            );
+        }
+    }
+}
+
+/// Connections waiting for their 503 answer; more are closed unanswered.
+const BUSY_QUEUE: usize = 64;
+
+/// Hands the connection to the thread that answers 503, so the accept loop
+/// never blocks on a client that does not read.
+fn reject_busy(server: &Server, stream: TcpStream, name: &str) {
+    let limit = server.limits.max_connections;
+    server.collector.stats().count_http_response(503);
+    let queued = server.busy.try_send(stream).is_ok();
+    if let Some(suppressed) = server.failures.check() {
+        let answer = if queued { "answered 503" } else { "closed" };
+        log::warn!(
+            "{name}: {answer} a connection: {limit} connections already open ({suppressed} more failures since the last report)"
+        );
+    }
+}
+
+/// Answers each connection from `queue` with 503 and closes it after
+/// reading what the client sent, so the close does not reset the
+/// connection before the client has read the answer.
+fn answer_busy(queue: mpsc::Receiver<TcpStream>, limit: usize) {
+    let message = format!("too many connections (limit {limit}); retry later");
+    let mut response = Response::error(503, &message);
+    response.headers.push(("Retry-After", String::from("1")));
+    let bytes = response.to_bytes();
+    for mut stream in queue {
+        let _ = stream.set_write_timeout(Some(BUSY_TIMEOUT));
+        if stream.write_all(&bytes).is_ok() {
+            drain_and_close(stream, BUSY_TIMEOUT);
+        }
+    }
+}
+
+/// How long the 503 thread spends on one connection, at most twice.
+const BUSY_TIMEOUT: Duration = Duration::from_millis(100);
+
+fn serve_connection(server: &Server, mut stream: TcpStream) {
+    let peer = stream
+        .peer_addr()
+        .map_or_else(|_| String::from("unknown peer"), |addr| addr.to_string());
+    let response = match read_request(server, &mut stream) {
+        Ok(response) => response,
+        Err(error) if is_timeout(&error) => {
+            Response::error(408, "timed out reading the request head")
+        }
+        Err(error) => {
+            log::debug!("http: {peer}: closed before a complete request: {error}");
+            return;
+        }
+    };
+
+    let status = response.status;
+    server.collector.stats().count_http_response(status);
+    let _ = stream.set_write_timeout(Some(server.limits.write_timeout));
+    if let Err(error) = stream.write_all(&response.to_bytes()) {
+        log::debug!("http: {peer}: writing the {status} response failed: {error}");
+        return;
+    }
+    log::debug!("http: {peer}: answered {status}");
+    drain_and_close(stream, DRAIN_TIMEOUT);
+}
+
+/// Reads until the request head is complete, the head limit is exceeded or
+/// the head timeout expires, then builds the response.
+fn read_request(server: &Server, stream: &mut TcpStream) -> io::Result<Response> {
+    let deadline = Instant::now() + server.limits.head_timeout;
+    let mut buffer = vec![0u8; MAX_HEAD];
+    let mut length = 0;
+    loop {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        stream.set_read_timeout(Some(remaining))?;
+        let read = stream.read(&mut buffer[length..])?;
+        if read == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        length += read;
+
+        let context = Context {
+            events: server.collector.as_ref(),
+            stats: server.collector.stats().snapshot(),
+            uptime_seconds: server.collector.uptime().as_secs(),
+        };
+        if let Some(response) = http::handle(&buffer[..length], &context) {
+            return Ok(response);
+        }
+    }
+}
+
+/// Half-closes the socket and discards what the client still sends, for
+/// at most `timeout` and [`DRAIN_LIMIT`] bytes, so the response is not
+/// lost to a reset.
+fn drain_and_close(mut stream: TcpStream, timeout: Duration) {
+    let _ = stream.shutdown(SocketShutdown::Write);
+    let deadline = Instant::now() + timeout;
+    let mut discard = [0u8; 4096];
+    let mut drained = 0;
+    while drained < DRAIN_LIMIT {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if remaining.is_zero() || stream.set_read_timeout(Some(remaining)).is_err() {
+            break;
+        }
+        match stream.read(&mut discard) {
+            Ok(0) | Err(_) => break,
+            Ok(read) => drained += read,
+        }
+    }
+}
+
+fn is_timeout(error: &io::Error) -> bool {
+    matches!(
+        error.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
