@@ -1,11 +1,49 @@
 //! Syslog parsers: RFC 5424, RFC 3164 and the variants devices send.
+//!
+//! [`parse`] accepts any bytes and never fails. It tries, in order:
+//!
+//! 1. PRI (`<0>` to `<191>`, no leading zeros). An invalid PRI (`<192>`,
+//!    `<002>`, `<87]`) makes the whole message `unparsed`, because nothing
+//!    after it can be trusted to be syslog.
+//! 2. `VERSION SP` after PRI commits to RFC 5424 ([`rfc5424`]). A fault in
+//!    a header field makes the message `unparsed` with `parse_error` naming
+//!    the field; facility and severity stay set. Malformed
+//!    STRUCTURED-DATA keeps the header: the message is `rfc5424` with no
+//!    structured data, `message` holds everything from the
+//!    STRUCTURED-DATA field on, and `parse_error` says what was wrong.
+//! 3. An RFC 3339 timestamp and the RFC 5424 fields without VERSION
+//!    (VMware NSX), as RFC 5424.
+//! 4. Everything else after a valid PRI is RFC 3164 ([`rfc3164`]),
+//!    including `<PRI>` followed directly by text and `key=value` bodies
+//!    ([`vendor`]).
+//! 5. Input without PRI is RFC 3164 when it starts with a timestamp (a
+//!    line from a log file); facility and severity stay unknown rather
+//!    than the `user.notice` that RFC 3164 § 4.3.3 has relays assume.
+//!    Anything else is `unparsed`.
+//!
+//! Leading whitespace and trailing whitespace, CR, LF and NUL are removed
+//! before parsing (`raw` keeps them): framing and editors add them, and
+//! RFC 5424 MSG would otherwise end in a line break.
 
-use alloc::string::String;
+use alloc::borrow::Cow;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use chrono::{DateTime, FixedOffset, Utc};
 
 use crate::event::{Format, Message};
+
+pub mod error;
+pub mod pri;
+mod render;
+pub mod rfc3164;
+pub mod rfc5424;
+pub mod structured_data;
+pub mod timestamp;
+pub mod vendor;
+
+pub use error::{FieldFault, ParseError};
+pub use render::render_rfc5424;
 
 /// Settings that the wire format leaves to the receiver.
 #[derive(Clone, Debug)]
@@ -16,10 +54,40 @@ pub struct ParseOptions {
     pub default_offset: FixedOffset,
 }
 
-/// Parses one syslog message. Never fails: input that matches no grammar
-/// becomes a [`Format::Unparsed`] message with the reason in `parse_error`.
-pub fn parse<'a>(input: &'a [u8], _options: &ParseOptions) -> Message<'a> {
-    // TODO: placeholder until the grammars land.
+impl ParseOptions {
+    /// Options for a message received at `received_at`, with UTC for
+    /// timestamps that carry no offset.
+    pub fn new(received_at: DateTime<Utc>) -> ParseOptions {
+        ParseOptions {
+            received_at,
+            default_offset: timestamp::utc(),
+        }
+    }
+}
+
+/// Converts wire bytes to text, borrowing when they are valid UTF-8 and
+/// replacing invalid sequences with U+FFFD otherwise.
+pub(crate) fn text(bytes: &[u8]) -> Cow<'_, str> {
+    String::from_utf8_lossy(bytes)
+}
+
+fn is_trailing_junk(byte: &u8) -> bool {
+    byte.is_ascii_whitespace() || *byte == 0
+}
+
+fn trim(input: &[u8]) -> &[u8] {
+    let start = input
+        .iter()
+        .position(|byte| !byte.is_ascii_whitespace())
+        .unwrap_or(input.len());
+    let end = input
+        .iter()
+        .rposition(|byte| !is_trailing_junk(byte))
+        .map_or(start, |last| last + 1);
+    &input[start..end.max(start)]
+}
+
+fn unparsed<'a>(raw: &'a [u8], text_input: &'a [u8], error: ParseError) -> Message<'a> {
     Message {
         format: Format::Unparsed,
         facility: None,
@@ -30,9 +98,206 @@ pub fn parse<'a>(input: &'a [u8], _options: &ParseOptions) -> Message<'a> {
         procid: None,
         msgid: None,
         structured_data: Vec::new(),
-        message: String::from_utf8_lossy(input),
+        message: text(text_input),
         bom: false,
-        parse_error: Some(String::from("not implemented")),
-        raw: input,
+        parse_error: Some(error.to_string()),
+        raw,
+    }
+}
+
+/// Parses one syslog message. Never fails: input that matches no grammar
+/// becomes a [`Format::Unparsed`] message with the reason in `parse_error`.
+pub fn parse<'a>(input: &'a [u8], options: &ParseOptions) -> Message<'a> {
+    let trimmed = trim(input);
+    if trimmed.is_empty() {
+        return unparsed(input, trimmed, ParseError::Empty);
+    }
+    let (pri, rest) = match pri::parse_pri(trimmed) {
+        Ok(Some((pri, rest))) => (Some(pri), rest),
+        Ok(None) => (None, trimmed),
+        Err(error) => return unparsed(input, trimmed, error),
+    };
+    let mut message = match pri.is_some() {
+        true => parse_after_pri(input, trimmed, rest, options),
+        false => match rfc3164::parse(rest, options, false) {
+            Ok(parsed) => from_rfc3164(input, parsed),
+            Err(error) => unparsed(input, trimmed, error),
+        },
+    };
+    message.facility = pri.map(|pri| pri.facility);
+    message.severity = pri.map(|pri| pri.severity);
+    message
+}
+
+fn parse_after_pri<'a>(
+    input: &'a [u8],
+    trimmed: &'a [u8],
+    rest: &'a [u8],
+    options: &ParseOptions,
+) -> Message<'a> {
+    if let Some(result) = rfc5424::parse(rest) {
+        return match result {
+            Ok(parsed) => from_rfc5424(input, parsed),
+            Err(error) => unparsed(input, trimmed, error),
+        };
+    }
+    if let Some(parsed) = rfc5424::parse_without_version(rest) {
+        return from_rfc5424(input, parsed);
+    }
+    match rfc3164::parse(rest, options, true) {
+        Ok(parsed) => from_rfc3164(input, parsed),
+        Err(error) => unparsed(input, trimmed, error),
+    }
+}
+
+fn from_rfc5424<'a>(raw: &'a [u8], parsed: rfc5424::Parsed<'a>) -> Message<'a> {
+    let header = parsed.header;
+    Message {
+        format: Format::Rfc5424,
+        facility: None,
+        severity: None,
+        timestamp: header.timestamp,
+        hostname: header.hostname,
+        app_name: header.app_name,
+        procid: header.procid,
+        msgid: header.msgid,
+        structured_data: parsed.structured_data,
+        message: parsed.message,
+        bom: parsed.bom,
+        parse_error: parsed.structured_data_error.map(|error| error.to_string()),
+        raw,
+    }
+}
+
+fn from_rfc3164<'a>(raw: &'a [u8], parsed: rfc3164::Parsed<'a>) -> Message<'a> {
+    Message {
+        format: Format::Rfc3164,
+        facility: None,
+        severity: None,
+        timestamp: parsed.timestamp,
+        hostname: parsed.hostname,
+        app_name: parsed.app_name,
+        procid: parsed.procid,
+        msgid: None,
+        structured_data: Vec::new(),
+        message: parsed.message,
+        bom: false,
+        parse_error: None,
+        raw,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{Facility, Severity};
+
+    fn options() -> ParseOptions {
+        let received_at = DateTime::parse_from_rfc3339("2024-06-20T12:00:00Z").unwrap();
+        ParseOptions::new(received_at.with_timezone(&Utc))
+    }
+
+    #[test]
+    fn strips_trailing_crlf_and_nul() {
+        let input = b"<13>1 - - - - - - hello\r\n\0\0";
+        let message = parse(input, &options());
+        assert_eq!(message.message, "hello");
+        assert_eq!(message.raw, input);
+    }
+
+    #[test]
+    fn leading_whitespace_is_ignored() {
+        let message = parse(b"\n   <13>Feb  5 17:32:18 host app: x\n  ", &options());
+        assert_eq!(message.format, Format::Rfc3164);
+        assert_eq!(message.app_name.as_deref(), Some("app"));
+    }
+
+    #[test]
+    fn invalid_pri_is_unparsed() {
+        let message = parse(
+            b"<409>1 2016-01-15T00:00:00Z host2 prg - - - message",
+            &options(),
+        );
+        assert_eq!(message.format, Format::Unparsed);
+        assert_eq!(message.facility, None);
+        assert_eq!(
+            message.parse_error.as_deref(),
+            Some("invalid pri <409>: must be 0-191")
+        );
+    }
+
+    #[test]
+    fn rfc5424_header_fault_keeps_pri() {
+        let message = parse(b"<29>1 2006-01-02t15:04:05Z - - - - -", &options());
+        assert_eq!(message.format, Format::Unparsed);
+        assert_eq!(message.facility, Some(Facility::Daemon));
+        assert_eq!(message.severity, Some(Severity::Notice));
+        assert!(
+            message
+                .parse_error
+                .unwrap()
+                .starts_with("invalid timestamp")
+        );
+    }
+
+    #[test]
+    fn rfc5424_bad_sd_keeps_header() {
+        let message = parse(b"<34>1 - rufus - - - [meta sequenceId=10] x", &options());
+        assert_eq!(message.format, Format::Rfc5424);
+        assert_eq!(message.hostname.as_deref(), Some("rufus"));
+        assert_eq!(message.message, "[meta sequenceId=10] x");
+        assert!(message.parse_error.unwrap().contains("structured data"));
+    }
+
+    #[test]
+    fn gobbledegook_is_unparsed() {
+        let message = parse(b"complete and utter gobbledegook", &options());
+        assert_eq!(message.format, Format::Unparsed);
+        assert_eq!(message.message, "complete and utter gobbledegook");
+    }
+
+    #[test]
+    fn empty_and_whitespace_only() {
+        for input in [&b""[..], b"\r\n", b"   \0"] {
+            let message = parse(input, &options());
+            assert_eq!(message.format, Format::Unparsed);
+            assert_eq!(message.parse_error.as_deref(), Some("empty message"));
+        }
+    }
+
+    #[test]
+    fn non_utf8_is_replaced_in_text_and_kept_in_raw() {
+        let message = parse(b"<13>1 - - - - - - caf\xE9", &options());
+        assert_eq!(message.message, "caf\u{FFFD}");
+        assert_eq!(message.raw.last(), Some(&0xE9));
+    }
+
+    #[test]
+    fn pri_only() {
+        let message = parse(b"<0>x", &options());
+        assert_eq!(message.format, Format::Rfc3164);
+        assert_eq!(message.facility, Some(Facility::Kern));
+        assert_eq!(message.message, "x");
+    }
+
+    #[test]
+    fn fortigate_after_pri() {
+        let message = parse(
+            b"<111>date=2021-06-15 time=02:35:28 devname=fw1 x=y",
+            &options(),
+        );
+        assert_eq!(message.hostname.as_deref(), Some("fw1"));
+        assert!(message.timestamp.is_some());
+    }
+
+    #[test]
+    fn pathological_inputs_terminate() {
+        for byte in [b'[', b'\\', b'<', b'"', b' ', b':', b'1'] {
+            let mut input = b"<13>1 - - - - - ".to_vec();
+            input.extend(core::iter::repeat_n(byte, 65536));
+            let _ = parse(&input, &options());
+            let _ = parse(&input[4..], &options());
+            let _ = parse(&input[6..], &options());
+        }
     }
 }

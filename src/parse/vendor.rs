@@ -1,0 +1,163 @@
+//! `key=value` bodies that firewalls send after PRI without a syslog
+//! header: FortiGate (`date=2021-06-15 time=02:35:28 devname=fw1 …`) and
+//! SonicWall (`id=firewall sn=… time="2021-06-15 02:35:28 UTC" fw=… …`).
+//!
+//! The whole body stays the message; the device name and time become the
+//! hostname and timestamp when they are present.
+
+use alloc::borrow::Cow;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
+
+use super::ParseOptions;
+use super::rfc3164::Parsed;
+use super::text;
+use super::timestamp::{iso_timestamp, utc};
+
+/// Pairs read before giving up on finding the device name and time; both
+/// vendors put them near the start.
+const MAX_PAIRS: usize = 32;
+
+fn is_key_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.')
+}
+
+/// Reads one `key=value` or `key="value"` pair and the spaces after it.
+fn pair(input: &[u8]) -> Option<(&[u8], &[u8], &[u8])> {
+    let key_len = input.iter().take_while(|byte| is_key_byte(**byte)).count();
+    if key_len == 0 || input.get(key_len) != Some(&b'=') {
+        return None;
+    }
+    let key = &input[..key_len];
+    let rest = &input[key_len + 1..];
+    let (value, rest) = match rest.strip_prefix(b"\"") {
+        Some(quoted) => {
+            let end = quoted.iter().position(|byte| *byte == b'"')?;
+            (&quoted[..end], &quoted[end + 1..])
+        }
+        None => {
+            let end = rest
+                .iter()
+                .position(|byte| *byte == b' ')
+                .unwrap_or(rest.len());
+            (&rest[..end], &rest[end..])
+        }
+    };
+    let spaces = rest.iter().take_while(|byte| **byte == b' ').count();
+    Some((key, value, &rest[spaces..]))
+}
+
+/// Parses a FortiGate `tz="+0200"` value.
+fn offset(value: &[u8]) -> Option<FixedOffset> {
+    let (sign, digits) = match value {
+        [b'+', digits @ ..] => (1, digits),
+        [b'-', digits @ ..] => (-1, digits),
+        _ => return None,
+    };
+    if digits.len() != 4 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let number = |range: core::ops::Range<usize>| {
+        digits[range]
+            .iter()
+            .fold(0i32, |acc, d| acc * 10 + i32::from(d - b'0'))
+    };
+    FixedOffset::east_opt(sign * (number(0..2) * 3600 + number(2..4) * 60))
+}
+
+fn ascii(value: &[u8]) -> Option<&str> {
+    core::str::from_utf8(value).ok()
+}
+
+fn fortigate_time(date: &[u8], time: &[u8], offset: FixedOffset) -> Option<DateTime<FixedOffset>> {
+    let date = NaiveDate::parse_from_str(ascii(date)?, "%Y-%m-%d").ok()?;
+    let time = NaiveTime::parse_from_str(ascii(time)?, "%H:%M:%S").ok()?;
+    NaiveDateTime::new(date, time)
+        .and_local_timezone(offset)
+        .single()
+}
+
+/// Parses SonicWall's `2021-06-15 02:35:28 UTC` or `2021-06-15 02:35:28`.
+fn sonicwall_time(value: &[u8], default_offset: FixedOffset) -> Option<DateTime<FixedOffset>> {
+    let (offset, stamp) = match value.strip_suffix(b" UTC") {
+        Some(stamp) => (utc(), stamp),
+        None => (default_offset, value),
+    };
+    match iso_timestamp(stamp, offset) {
+        Ok((rest, timestamp)) if rest.is_empty() => Some(timestamp),
+        _ => None,
+    }
+}
+
+/// Parses a body of `key=value` pairs; returns `None` unless the input
+/// starts with one.
+pub fn parse<'a>(input: &'a [u8], options: &ParseOptions) -> Option<Parsed<'a>> {
+    pair(input)?;
+    let mut hostname: Option<Cow<'a, str>> = None;
+    let (mut date, mut time, mut zone) = (None, None, None);
+    let mut rest = input;
+    for _ in 0..MAX_PAIRS {
+        let Some((key, value, after)) = pair(rest) else {
+            break;
+        };
+        match key {
+            b"devname" | b"fw" if hostname.is_none() && !value.is_empty() => {
+                hostname = Some(text(value));
+            }
+            b"date" => date = Some(value),
+            b"time" => time = Some(value),
+            b"tz" => zone = offset(value),
+            _ => {}
+        }
+        rest = after;
+    }
+    let timestamp = match (date, time) {
+        (Some(date), Some(time)) => {
+            fortigate_time(date, time, zone.unwrap_or(options.default_offset))
+        }
+        (None, Some(time)) => sonicwall_time(time, options.default_offset),
+        _ => None,
+    };
+    Some(Parsed {
+        timestamp,
+        hostname,
+        app_name: None,
+        procid: None,
+        message: text(input),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+
+    fn options() -> ParseOptions {
+        ParseOptions::new(DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap())
+    }
+
+    #[test]
+    fn fortigate_without_header() {
+        let input =
+            br#"date=2021-06-15 time=02:35:28 devname="fw-1" devid=FG800C tz="+0200" type=traffic"#;
+        let parsed = parse(input, &options()).unwrap();
+        assert_eq!(parsed.hostname.as_deref(), Some("fw-1"));
+        let stamp = parsed.timestamp.unwrap().to_rfc3339();
+        assert_eq!(stamp, "2021-06-15T02:35:28+02:00");
+        assert_eq!(parsed.message.len(), input.len());
+    }
+
+    #[test]
+    fn sonicwall_quoted_utc_time() {
+        let input = br#"id=firewall sn=C0EF time="2021-06-15 02:35:28 UTC" fw=192.0.2.1 pri=6"#;
+        let parsed = parse(input, &options()).unwrap();
+        assert_eq!(parsed.hostname.as_deref(), Some("192.0.2.1"));
+        let stamp = parsed.timestamp.unwrap().to_rfc3339();
+        assert_eq!(stamp, "2021-06-15T02:35:28+00:00");
+    }
+
+    #[test]
+    fn prose_is_not_key_value() {
+        assert!(parse(b"last message repeated 5 times", &options()).is_none());
+    }
+}
