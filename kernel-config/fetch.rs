@@ -1,0 +1,1 @@
+// Empty: this package only exists so `cargo fetch` downloads the kernel.

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Installs what building, testing and booting logkeep needs, and skips
+# what is already there (safe to run again):
+#   - the pinned Rust toolchain with rust-src (std for Hermit is built from
+#     source), llvm-tools (kernel symbol renaming), rustfmt and clippy;
+#   - QEMU (qemu-system-x86), iproute2 (tap mode, tap tests) and curl.
+# apt packages are installed one per command: several at once failed with
+# "held broken packages" on some Debian machines.
+set -euo pipefail
+
+TOOLCHAIN="nightly-2025-03-15"
+
+log() { echo "setup: $*" >&2; }
+
+if ! command -v rustup >/dev/null; then
+    log "rustup is missing: install it from https://rustup.rs, then run this again"
+    exit 1
+fi
+
+if rustup run "$TOOLCHAIN" rustc --version >/dev/null 2>&1 &&
+    rustup component list --toolchain "$TOOLCHAIN" --installed 2>/dev/null |
+    grep -q '^rust-src' &&
+    rustup component list --toolchain "$TOOLCHAIN" --installed 2>/dev/null |
+    grep -q '^llvm-tools' &&
+    rustup component list --toolchain "$TOOLCHAIN" --installed 2>/dev/null |
+    grep -q '^rustfmt' &&
+    rustup component list --toolchain "$TOOLCHAIN" --installed 2>/dev/null |
+    grep -q '^clippy'; then
+    log "toolchain $TOOLCHAIN is installed"
+else
+    log "installing toolchain $TOOLCHAIN"
+    rustup toolchain install "$TOOLCHAIN" --profile minimal \
+        -c rust-src -c llvm-tools -c rustfmt -c clippy
+fi
+
+# Debian package that provides each command.
+packages=(
+    "qemu-system-x86_64:qemu-system-x86"
+    "ip:iproute2"
+    "curl:curl"
+)
+updated=0
+for entry in "${packages[@]}"; do
+    command_name="${entry%%:*}"
+    package="${entry#*:}"
+    if command -v "$command_name" >/dev/null; then
+        continue
+    fi
+    if ! command -v apt-get >/dev/null; then
+        log "$command_name is missing and apt-get is not available: install $package by hand"
+        exit 1
+    fi
+    sudo_cmd=()
+    [[ "$(id -u)" == 0 ]] || sudo_cmd=(sudo)
+    if [[ "$updated" == 0 ]]; then
+        log "apt-get update"
+        "${sudo_cmd[@]}" apt-get update -q
+        updated=1
+    fi
+    log "installing $package"
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "$package"
+done
+log "done"
