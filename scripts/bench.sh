@@ -43,9 +43,9 @@ if [ "$quick" = 1 ]; then
     UDP_RATES=(25000 100000 300000)
     STEP_SECONDS=1
     TCP_COUNT=100000
-    CAPACITIES=(16MiB 64MiB)
+    CAPACITIES=(16MiB)
     MEMORY_CHUNK=100000
-    QUERY_FILL=200000
+    QUERY_FILL=100000
     QUERY_REQUESTS=50
 else
     UDP_RATES=(10000 25000 50000 100000 150000 200000 300000)
@@ -60,7 +60,7 @@ fi
 # lower rate, to keep the run short.
 GIVE_UP_LOSS=50
 # Rate for filling the store in the memory and query runs.
-MEMORY_RATE=${MEMORY_RATE:-100000}
+MEMORY_RATE=${MEMORY_RATE:-50000}
 
 # shellcheck source=bench/systems.sh
 source "$ROOT/scripts/bench/systems.sh"
@@ -98,14 +98,18 @@ have_rsyslog=0
 if command -v rsyslogd >/dev/null; then have_rsyslog=1; fi
 have_syslog_ng=0
 if [ -x "$SYSLOG_NG_ROOT/usr/sbin/syslog-ng" ]; then have_syslog_ng=1; fi
+have_logkeep_image=0
+if [ "$have_logkeep" = 1 ] && [ -f "$LOGKEEP_IMAGE" ] && command -v qemu-system-x86_64 >/dev/null; then
+    have_logkeep_image=1
+fi
 
 if [ -z "$systems" ]; then
-    for name in logkeep rsyslog syslog_ng; do
+    for name in logkeep logkeep_image rsyslog syslog_ng; do
         flag=have_$name
         if [ "${!flag}" = 1 ]; then
             systems="$systems $name"
         else
-            echo "bench: $name is not available; skipping it" >&2
+            echo "bench: $name is not available; skipping it (run scripts/bench/setup-peers.sh for the peers, scripts/build-image.sh for the image)" >&2
         fi
     done
 fi
@@ -161,13 +165,31 @@ ceiling_count=$((STEP_SECONDS * 1000000))
 ceiling=$("$GENERATOR" ceiling --file "$MESSAGES" --count "$ceiling_count")
 ceiling_rate=$(field rate "$ceiling")
 
+# The same for `logkeep send --file`, which sends one datagram per call.
+sink_port_file=$RUN_DIR/sink.port
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+time.sleep(120)
+' "$sink_port_file" &
+sink=$!
+for _ in $(seq 50); do [ -s "$sink_port_file" ] && break; sleep 0.1; done
+send_start=$(now)
+LOGKEEP_LOG=warn "$LOGKEEP" send --to "udp://127.0.0.1:$(cat "$sink_port_file")" \
+    --file "$MESSAGES" --count "$ceiling_count" --rate 0
+send_rate=$(calc "round($ceiling_count / ($(now) - $send_start))")
+kill "$sink"
+wait "$sink" 2>/dev/null || true
+
 emit "## Collectors compared (generated $(date -u +%Y-%m-%dT%H:%MZ))"
 emit ""
 emit "- Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM, load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 emit "- Command: scripts/bench.sh$([ "$quick" = 1 ] && echo ' --quick')"
 emit "- Messages: $message_count raw corpus messages (rfc3164, rfc5424, vendor), mean $mean_message_bytes bytes, sent in a cycle"
 emit "- UDP receive buffer: kernel default (net.core.rmem_default = $(cat /proc/sys/net/core/rmem_default) bytes) for every collector"
-emit "- Load generator (collector-bench, sendmmsg in batches of 64) into a socket nobody reads: $ceiling_rate msg/s"
+emit "- Load generator: collector-bench (benches/collectors, sendmmsg in batches of 64). Its ceiling into a socket nobody reads: $ceiling_rate msg/s; \`logkeep send --rate 0\` reaches $send_rate msg/s the same way"
 emit ""
 
 # --- UDP ingest ---------------------------------------------------------------
@@ -204,7 +226,6 @@ for system in $systems; do
             give_up=1
         fi
     done
-    echo "$system rss_kib $(rss_kib "$SYSTEM_PID")" >>"$OUT_DIR/rss.txt"
     "stop_$system"
 done
 
@@ -219,7 +240,7 @@ emit "|---|---|---|"
 for system in $systems; do
     best=$(awk -F'\t' -v s="$system" '$1 == s && $3 != "skipped" && $6 <= 0.1 { r = $2; c = $7 }
         END { if (r) print r "\t" c; else print "none\t-" }' "$UDP_TSV")
-    emit "| $system | $(cut -f1 <<<"$best") | $(cut -f2 <<<"$best") |"
+    emit "| $(display_name "$system") | $(cut -f1 <<<"$best") | $(cut -f2 <<<"$best") |"
 done
 emit ""
 emit "Loss curve (loss in %, CPU s per 1M stored in brackets):"
@@ -233,7 +254,7 @@ done
 emit "$header"
 emit "$rule"
 for system in $systems; do
-    row="| $system |"
+    row="| $(display_name "$system") |"
     for rate in "${UDP_RATES[@]}"; do
         cell=$(awk -F'\t' -v s="$system" -v r="$rate" '$1 == s && $2 == r {
             if ($3 == "skipped") print "skipped"; else print $6 " (" $7 ")" }' "$UDP_TSV")
@@ -250,8 +271,8 @@ emit ""
 emit "| collector | messages | stored | msg/s | CPU s per 1M |"
 emit "|---|---|---|---|---|"
 for system in $systems; do
-    if [ "$system" = logkeep ] && ! logkeep_has_tcp; then
-        emit "| logkeep | - | - | no TCP receiver in this build | - |"
+    if [[ $system == logkeep* ]] && ! logkeep_has_tcp; then
+        emit "| $(display_name "$system") | - | - | no TCP receiver in this build | - |"
         continue
     fi
     echo "bench: TCP ingest, $system" >&2
@@ -267,7 +288,7 @@ for system in $systems; do
     stored=$((after - before))
     throughput=$(calc "round($stored / ($LAST_CHANGE - $start))")
     cpu_per_million=$(calc "round(($cpu_after - $cpu_before) / $HZ / max($stored, 1) * 1e6, 2)")
-    emit "| $system | $(field sent "$report") | $stored | $throughput | $cpu_per_million |"
+    emit "| $(display_name "$system") | $(field sent "$report") | $stored | $throughput | $cpu_per_million |"
     "stop_$system"
 done
 emit ""
@@ -279,14 +300,16 @@ if [[ " $systems " == *" logkeep "* ]]; then
     emit ""
     emit "Each run sends messages at $MEMORY_RATE msg/s in chunks of $MEMORY_CHUNK until"
     emit "the store starts evicting, then a quarter more, so the store is full and"
-    emit "has wrapped; RSS is VmRSS afterwards."
+    emit "has wrapped. RSS is VmRSS right after start (empty) and at the end (full);"
+    emit "growth / capacity leaves out the memory of the empty process."
     emit ""
-    emit "| --capacity | sent | events stored | evicted | RSS (MiB) | RSS / capacity | RSS per stored event (B) | RSS per raw byte stored |"
-    emit "|---|---|---|---|---|---|---|---|"
+    emit "| --capacity | sent | events stored | evicted | RSS empty (MiB) | RSS full (MiB) | RSS / capacity | growth / capacity | RSS per stored event (B) | RSS per raw byte stored |"
+    emit "|---|---|---|---|---|---|---|---|---|---|"
     for capacity in "${CAPACITIES[@]}"; do
         echo "bench: memory, --capacity $capacity" >&2
         capacity_bytes=$(($(tr -dc 0-9 <<<"$capacity") * 1048576))
         LOGKEEP_CAPACITY=$capacity start_logkeep "$RUN_DIR/logkeep-memory-$capacity"
+        rss_empty=$(($(rss_kib "$SYSTEM_PID") * 1024))
         sent=0
         for _ in $(seq 100); do
             "$GENERATOR" udp --to "127.0.0.1:$UDP_PORT" --file "$MESSAGES" \
@@ -302,7 +325,9 @@ if [[ " $systems " == *" logkeep "* ]]; then
         events=$(jq '.events' <<<"$stats")
         rss=$(($(rss_kib "$SYSTEM_PID") * 1024))
         emit "| $capacity | $sent | $events | $(jq '.evicted' <<<"$stats") |" \
-            "$(calc "round($rss / 1048576, 1)") | $(calc "round($rss / $capacity_bytes, 2)") |" \
+            "$(calc "round($rss_empty / 1048576, 1)") | $(calc "round($rss / 1048576, 1)") |" \
+            "$(calc "round($rss / $capacity_bytes, 2)") |" \
+            "$(calc "round(($rss - $rss_empty) / $capacity_bytes, 2)") |" \
             "$(calc "round($rss / max($events, 1))") |" \
             "$(calc "round($rss / max($events * $mean_message_bytes, 1), 2)") |"
         stop_logkeep

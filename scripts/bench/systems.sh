@@ -172,3 +172,67 @@ count_syslog_ng() {
 stop_syslog_ng() {
     stop_pid "$SYSTEM_PID"
 }
+
+# --- logkeep image under QEMU ---------------------------------------------
+
+# QEMU runs the image with TCG (instruction emulation) on machines without
+# hardware virtualisation, so its figures measure the emulator as much as
+# logkeep.
+LOGKEEP_IMAGE=${LOGKEEP_IMAGE:-$ROOT/build/image/logkeep}
+
+start_logkeep_image() {
+    local dir=$1
+    mkdir -p "$dir"
+    UDP_PORT=$(free_port udp)
+    HTTP_PORT=$(free_port tcp)
+    TCP_PORT=
+    local tcp_port=$HTTP_PORT tcp_flags=()
+    # run.sh forwards no TCP syslog port when it equals the HTTP port.
+    if logkeep_has_tcp; then
+        TCP_PORT=$(free_port tcp)
+        tcp_port=$TCP_PORT
+        tcp_flags=(--tcp 514)
+    fi
+    "$ROOT/scripts/run.sh" --no-build --image "$LOGKEEP_IMAGE" \
+        --udp-port "$UDP_PORT" --http-port "$HTTP_PORT" --tcp-port "$tcp_port" \
+        --serial "$dir/serial.log" -- serve --capacity 64MiB "${tcp_flags[@]}" \
+        >"$dir/stdout.log" 2>"$dir/stderr.log" &
+    SYSTEM_PID=$!
+
+    # QEMU listens on the forwarded ports before the guest has booted, so
+    # readiness is the first answer from the guest's HTTP server.
+    for _ in $(seq 240); do
+        if ! kill -0 "$SYSTEM_PID" 2>/dev/null; then
+            echo "bench: QEMU (pid $SYSTEM_PID) exited during boot; see $dir" >&2
+            return 1
+        fi
+        if logkeep_stats >/dev/null 2>&1; then return 0; fi
+        sleep 0.5
+    done
+    echo "bench: the image did not answer /stats within 120 s; see $dir/serial.log" >&2
+    stop_pid "$SYSTEM_PID"
+    return 1
+}
+
+progress_logkeep_image() {
+    progress_logkeep
+}
+
+count_logkeep_image() {
+    progress_logkeep
+}
+
+stop_logkeep_image() {
+    stop_pid "$SYSTEM_PID"
+}
+
+# Prints the name of system $1 as the result tables show it.
+display_name() {
+    case $1 in
+    logkeep) echo "logkeep (hosted)" ;;
+    logkeep_image) echo "logkeep image (QEMU, TCG emulation)" ;;
+    rsyslog) echo "rsyslog $(rsyslogd -v | sed -n '1s/^rsyslogd *\([0-9.]*\).*/\1/p')" ;;
+    syslog_ng) echo "syslog-ng 3.38" ;;
+    *) echo "$1" ;;
+    esac
+}
