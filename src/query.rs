@@ -1,10 +1,12 @@
 //! Event queries: the filters of `GET /events` and the paging over them.
 //!
 //! A query scans the store in id order from a cursor and keeps the events
-//! that pass every filter, up to a limit. Time filters apply to the
-//! event's own `timestamp` when the sender gave one and to `received_at`
-//! otherwise, because that is when the event happened as far as the
-//! collector can tell; an event with neither never passes a time filter.
+//! that pass every filter, up to a limit.
+//!
+//! Time filters apply to the event's own `timestamp` when the sender gave
+//! one, because that is when the event happened. Without one they apply to
+//! `received_at`, the best time the collector has. An event with neither
+//! never passes a time filter.
 
 use alloc::string::{String, ToString};
 use alloc::sync::Arc;
@@ -132,7 +134,7 @@ impl Query {
         Ok(true)
     }
 
-    /// Whether `event` passes every filter (paging aside).
+    /// Returns whether `event` passes every filter (paging aside).
     pub fn matches(&self, event: &Event) -> bool {
         if self.since.is_some() || self.until.is_some() {
             let Some(time) = event_time(event) else {
@@ -232,15 +234,16 @@ fn matches_exact(wanted: &Option<String>, actual: &Option<String>) -> bool {
     let Some(actual) = actual else {
         return false;
     };
-    if wanted.is_ascii() || actual.is_ascii() {
-        // Non-ASCII text never equals ASCII text, whatever the case.
+    if wanted.is_ascii() && actual.is_ascii() {
         return wanted.eq_ignore_ascii_case(actual);
     }
     wanted.to_lowercase() == actual.to_lowercase()
 }
 
-/// Whether `needle` occurs in `haystack`, ignoring case. ASCII needles are
-/// compared byte by byte without allocating; others through `to_lowercase`.
+/// Returns whether `needle` occurs in `haystack`, ignoring case.
+///
+/// ASCII needles are compared byte by byte without allocating, so they
+/// ignore only ASCII case. Other needles go through `to_lowercase`.
 fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
     if !needle.is_ascii() {
         return haystack.to_lowercase().contains(&needle.to_lowercase());

@@ -27,10 +27,40 @@ pub struct Stats {
     pub oversize: AtomicU64,
     /// Socket receive calls that failed (the socket stays open).
     pub receive_errors: AtomicU64,
-    /// HTTP requests answered, any status.
+    /// Datagrams the kernel dropped because a socket receive buffer was
+    /// full, as Linux reports them; always 0 elsewhere.
+    pub kernel_drops: AtomicU64,
+    /// HTTP responses sent, any status.
     pub http_requests: AtomicU64,
-    /// HTTP requests answered with a 4xx or 5xx status.
+    /// HTTP responses sent with a 4xx or 5xx status.
     pub http_errors: AtomicU64,
+    /// TCP connections accepted for reading.
+    pub tcp_accepted: AtomicU64,
+    /// TCP connections closed at once because `--tcp-max-connections` were
+    /// open.
+    pub tcp_rejected: AtomicU64,
+    /// TCP connections open now (a gauge: it also goes down).
+    pub tcp_open: AtomicU64,
+    /// TCP connections closed for sending nothing for the idle timeout.
+    pub tcp_idle_timeouts: AtomicU64,
+    /// RFC 6587 frames cut from TCP streams and passed to the parser.
+    pub tcp_frames: AtomicU64,
+    /// TCP frames over the maximum frame size, stored cut to that size.
+    pub tcp_oversize: AtomicU64,
+    /// TCP frames cut short by the connection closing, stored as received,
+    /// and length prefixes whose body never arrived.
+    pub tcp_truncated: AtomicU64,
+    /// TCP frames with an invalid length prefix (`12abc`, 20 digits), read
+    /// up to the next LF instead.
+    pub tcp_invalid_length: AtomicU64,
+    /// Events handed to a forwarding destination's socket.
+    pub forwarded: AtomicU64,
+    /// Events waiting in forwarding queues now (a gauge).
+    pub forward_queued: AtomicU64,
+    /// Events not forwarded because the destination's queue was full.
+    pub forward_dropped_queue_full: AtomicU64,
+    /// Events lost in a failed send to a forwarding destination.
+    pub forward_dropped_send_failed: AtomicU64,
 }
 
 /// A point-in-time copy of [`Stats`] for rendering.
@@ -42,12 +72,33 @@ pub struct StatsSnapshot {
     pub unparsed: u64,
     pub oversize: u64,
     pub receive_errors: u64,
+    pub kernel_drops: u64,
     pub http_requests: u64,
     pub http_errors: u64,
+    pub tcp_accepted: u64,
+    pub tcp_rejected: u64,
+    pub tcp_open: u64,
+    pub tcp_idle_timeouts: u64,
+    pub tcp_frames: u64,
+    pub tcp_oversize: u64,
+    pub tcp_truncated: u64,
+    pub tcp_invalid_length: u64,
+    pub forwarded: u64,
+    pub forward_queued: u64,
+    pub forward_dropped_queue_full: u64,
+    pub forward_dropped_send_failed: u64,
 }
 
-fn bump(counter: &AtomicU64) {
+/// Adds one to a counter of [`Stats`].
+pub fn bump(counter: &AtomicU64) {
     counter.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Subtracts one from a gauge of [`Stats`], stopping at zero.
+pub fn decrement(gauge: &AtomicU64) {
+    let _ = gauge.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |value| {
+        value.checked_sub(1)
+    });
 }
 
 impl Stats {
@@ -59,8 +110,21 @@ impl Stats {
             unparsed: AtomicU64::new(0),
             oversize: AtomicU64::new(0),
             receive_errors: AtomicU64::new(0),
+            kernel_drops: AtomicU64::new(0),
             http_requests: AtomicU64::new(0),
             http_errors: AtomicU64::new(0),
+            tcp_accepted: AtomicU64::new(0),
+            tcp_rejected: AtomicU64::new(0),
+            tcp_open: AtomicU64::new(0),
+            tcp_idle_timeouts: AtomicU64::new(0),
+            tcp_frames: AtomicU64::new(0),
+            tcp_oversize: AtomicU64::new(0),
+            tcp_truncated: AtomicU64::new(0),
+            tcp_invalid_length: AtomicU64::new(0),
+            forwarded: AtomicU64::new(0),
+            forward_queued: AtomicU64::new(0),
+            forward_dropped_queue_full: AtomicU64::new(0),
+            forward_dropped_send_failed: AtomicU64::new(0),
         }
     }
 
@@ -84,7 +148,12 @@ impl Stats {
         bump(&self.receive_errors);
     }
 
-    /// Counts one answered HTTP request with its status code.
+    /// Adds `count` datagrams that the kernel dropped.
+    pub fn count_kernel_drops(&self, count: u64) {
+        self.kernel_drops.fetch_add(count, Ordering::Relaxed);
+    }
+
+    /// Counts one HTTP response with its status code.
     pub fn count_http_response(&self, status: u16) {
         bump(&self.http_requests);
         if status >= 400 {
@@ -101,8 +170,21 @@ impl Stats {
             unparsed: load(&self.unparsed),
             oversize: load(&self.oversize),
             receive_errors: load(&self.receive_errors),
+            kernel_drops: load(&self.kernel_drops),
             http_requests: load(&self.http_requests),
             http_errors: load(&self.http_errors),
+            tcp_accepted: load(&self.tcp_accepted),
+            tcp_rejected: load(&self.tcp_rejected),
+            tcp_open: load(&self.tcp_open),
+            tcp_idle_timeouts: load(&self.tcp_idle_timeouts),
+            tcp_frames: load(&self.tcp_frames),
+            tcp_oversize: load(&self.tcp_oversize),
+            tcp_truncated: load(&self.tcp_truncated),
+            tcp_invalid_length: load(&self.tcp_invalid_length),
+            forwarded: load(&self.forwarded),
+            forward_queued: load(&self.forward_queued),
+            forward_dropped_queue_full: load(&self.forward_dropped_queue_full),
+            forward_dropped_send_failed: load(&self.forward_dropped_send_failed),
         }
     }
 }

@@ -1,11 +1,13 @@
 //! The event store: a ring buffer bounded by bytes, not by count.
 //!
 //! When a new event does not fit, the oldest events are evicted until it
-//! does; an event larger than the whole capacity is dropped and counted
-//! instead of emptying the buffer for nothing. Ids are assigned on insertion
-//! from 1 upwards and never reused, so the buffer is always sorted by id and
-//! a query cursor (an id) is found again with a binary search even after
-//! the events around it were evicted.
+//! does. An event larger than the whole capacity is dropped and counted,
+//! because evicting everything would still not make room for it.
+//!
+//! Ids are assigned on insertion from 1 upwards and never reused, so the
+//! buffer is always sorted by id. A query cursor (an id) is therefore found
+//! again with a binary search, even after the events around it were
+//! evicted.
 //!
 //! The store is a plain single-threaded structure. The collector shares it
 //! between threads behind a mutex and scans it in chunks (see
@@ -19,14 +21,63 @@ use core::ops::ControlFlow;
 
 use crate::event::Event;
 
-/// Bytes each stored event costs beyond [`Event::memory_size`]: its slot in
-/// the deque (one `Arc` pointer) and the two reference counts in the `Arc`
-/// allocation.
-pub const ENTRY_OVERHEAD: usize = size_of::<Arc<Event>>() + 2 * size_of::<usize>();
+/// Bytes each stored event costs beyond [`Event::memory_size`]: the two
+/// reference counts in its `Arc` allocation and two `Arc` pointers of deque
+/// slots. The deque grows by doubling and never shrinks, so it can have
+/// up to one spare slot per stored event.
+pub const ENTRY_OVERHEAD: usize = 2 * size_of::<Arc<Event>>() + 2 * size_of::<usize>();
 
-/// Returns the bytes the store charges for `event`.
+/// Returns the bytes the store charges for `event`: its memory, its entry
+/// and an estimate of what the allocator adds to each of its allocations.
 pub fn charge(event: &Event) -> usize {
-    event.memory_size() + ENTRY_OVERHEAD
+    event.memory_size() + ENTRY_OVERHEAD + allocator_overhead(event)
+}
+
+/// Returns the charge of an event without any heap allocation of its own.
+fn smallest_charge() -> usize {
+    let arc = size_of::<Event>() + 2 * size_of::<usize>();
+    size_of::<Event>() + ENTRY_OVERHEAD + allocated_size(arc) - arc
+}
+
+/// Estimates the bytes glibc malloc uses for a request of `size` bytes: an
+/// 8-byte header, rounded up to 16 bytes, and at least 32 bytes. Other
+/// allocators round differently, so this is an estimate.
+fn allocated_size(size: usize) -> usize {
+    size.saturating_add(8 + 15).max(32) & !15
+}
+
+/// Estimates the allocator's overhead on the heap allocations behind a
+/// stored event: the `Arc` and every string and vector with a capacity.
+fn allocator_overhead(event: &Event) -> usize {
+    fn block(capacity: usize) -> usize {
+        if capacity == 0 {
+            0
+        } else {
+            allocated_size(capacity) - capacity
+        }
+    }
+
+    fn text(value: &Option<alloc::string::String>) -> usize {
+        value.as_ref().map_or(0, |text| block(text.capacity()))
+    }
+
+    let arc = size_of::<Event>() + 2 * size_of::<usize>();
+    let mut overhead = allocated_size(arc) - arc;
+    overhead += text(&event.source) + text(&event.hostname) + text(&event.app_name);
+    overhead += text(&event.procid) + text(&event.msgid) + text(&event.parse_error);
+    overhead += block(event.message.capacity()) + block(event.raw.capacity());
+    let elements = event.structured_data.capacity() * size_of::<crate::event::SdElementOwned>();
+    overhead += block(elements);
+    for element in &event.structured_data {
+        overhead += block(element.id.capacity());
+        let params =
+            element.params.capacity() * size_of::<(alloc::string::String, alloc::string::String)>();
+        overhead += block(params);
+        for (name, value) in &element.params {
+            overhead += block(name.capacity()) + block(value.capacity());
+        }
+    }
+    overhead
 }
 
 /// The order in which a scan visits events.
@@ -72,7 +123,7 @@ pub struct StoreStatus {
     pub dropped: u64,
 }
 
-/// What happened to a pushed event.
+/// The outcome of [`Store::push`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Push {
     /// Stored under `id`, after evicting `evicted` older events.
@@ -85,7 +136,7 @@ pub enum Push {
 #[derive(Debug)]
 pub struct Store {
     /// Sorted by id; `Arc` so that queries copy pointers, not events, and
-    /// render their answer after releasing any lock.
+    /// render their response after releasing any lock.
     events: VecDeque<Arc<Event>>,
     capacity: usize,
     bytes: usize,
@@ -95,7 +146,7 @@ pub struct Store {
 }
 
 impl Store {
-    /// Creates an empty store that holds at most `capacity` bytes of events.
+    /// Creates an empty store that keeps at most `capacity` bytes of events.
     pub fn new(capacity: usize) -> Store {
         Store {
             events: VecDeque::new(),
@@ -135,7 +186,7 @@ impl Store {
         Push::Stored { id, evicted }
     }
 
-    /// The byte bound.
+    /// Returns the byte bound.
     pub fn capacity(&self) -> usize {
         self.capacity
     }
@@ -159,9 +210,9 @@ impl Store {
         self.capacity - self.bytes
     }
 
-    /// Whether even the smallest possible event would evict another.
+    /// Returns whether even the smallest possible event would evict another.
     pub fn is_full(&self) -> bool {
-        self.window() < size_of::<Event>() + ENTRY_OVERHEAD
+        self.window() < smallest_charge()
     }
 
     /// Iterates over the stored events, oldest first.
@@ -267,7 +318,7 @@ pub fn parse_size(text: &str) -> Result<usize, SizeError> {
         .ok_or(SizeError::TooLarge)
 }
 
-/// Why [`parse_size`] rejected its input.
+/// Reasons for [`parse_size`] to reject its input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SizeError {
     #[error("expected a number of bytes with an optional unit such as 512KiB, 64MiB or 1GB")]

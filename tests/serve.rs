@@ -176,7 +176,7 @@ fn paging_covers_every_event_once() {
         assert_eq!(pages, 3, "order={order}");
     }
 
-    // The last full page knows no more events follow.
+    // A page that ends at the oldest event has no cursor.
     let body = get_json(server.http, "/events?limit=5&after=6");
     assert_eq!(event_ids(&body), [5, 4, 3, 2, 1]);
     assert_eq!(body["next_after"], serde_json::Value::Null);
@@ -428,4 +428,165 @@ fn shutdown_stops_every_thread() {
     send_all(server.udp, [&b"before stop"[..]]);
     wait_for_received(server.http, 1);
     assert!(server.stop(), "a server thread ended before the shutdown");
+}
+
+#[test]
+fn queries_during_ingest_lose_nothing() {
+    let server = TestServer::start(16 * MIB);
+    let http = server.http;
+    let querier = std::thread::spawn(move || {
+        let mut pages = 0;
+        for _ in 0..30 {
+            let body = get_json(http, "/events?q=batch&limit=500");
+            let ids = event_ids(&body);
+            assert!(
+                ids.windows(2).all(|pair| pair[0] > pair[1]),
+                "ids out of order"
+            );
+            pages += 1;
+        }
+        pages
+    });
+
+    // Batches paced by /stats, so the socket buffer never overflows.
+    let mut sent = 0;
+    for batch in 0..20 {
+        let messages: Vec<Vec<u8>> = (0..200)
+            .map(|n| format!("batch {batch} message {n}").into_bytes())
+            .collect();
+        send_all(server.udp, messages.iter().map(Vec::as_slice));
+        sent += messages.len() as u64;
+        wait_for_received(server.http, sent);
+    }
+    assert_eq!(querier.join().unwrap(), 30);
+
+    let stats = get_json(server.http, "/stats");
+    assert_eq!(stats["received"], 4000);
+    assert_eq!(stats["events"], 4000);
+    assert_eq!(stats["evicted"], 0);
+    let body = get_json(server.http, "/events?q=batch+19+message+199");
+    assert_eq!(event_ids(&body), [4000]);
+}
+
+/// Returns the ids of `events` that `keep` accepts, newest first.
+fn expected_ids(
+    events: &[serde_json::Value],
+    keep: impl Fn(&serde_json::Value) -> bool,
+) -> Vec<u64> {
+    let mut ids: Vec<u64> = events
+        .iter()
+        .filter(|event| keep(event))
+        .map(|event| event["id"].as_u64().unwrap())
+        .collect();
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    ids
+}
+
+fn query_value(text: &str) -> String {
+    let mut encoded = String::new();
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            encoded.push(byte as char);
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    encoded
+}
+
+#[test]
+fn corpus_filters_agree_with_fields() {
+    use logkeep::event::{Facility, Severity};
+
+    let server = TestServer::start(16 * MIB);
+    let cases: Vec<CorpusCase> = corpus()
+        .into_iter()
+        .filter(|case| case.format != "framed")
+        .collect();
+    send_all(server.udp, cases.iter().map(|case| case.bytes.as_slice()));
+    wait_for_received(server.http, cases.len() as u64);
+    let body = get_json(server.http, "/events?limit=10000");
+    let events = body["events"].as_array().unwrap().clone();
+    let text =
+        |event: &serde_json::Value, field: &str| event[field].as_str().map(str::to_lowercase);
+
+    for severity in 0..8u8 {
+        let name = Severity::from_code(severity).unwrap().name();
+        let expected = expected_ids(&events, |event| {
+            event["severity"]
+                .as_str()
+                .and_then(Severity::from_name)
+                .is_some_and(|found| found.code() <= severity)
+        });
+        assert_eq!(
+            ids_for(&server, &format!("severity={name}&limit=10000")),
+            expected,
+            "severity={name}"
+        );
+    }
+    for facility in 0..24u8 {
+        let name = Facility::from_code(facility).unwrap().name();
+        let expected = expected_ids(&events, |event| event["facility"].as_str() == Some(name));
+        let query = format!("facility={facility}&limit=10000");
+        assert_eq!(ids_for(&server, &query), expected, "facility={name}");
+    }
+    for field in ["hostname", "app_name"] {
+        let parameter = if field == "hostname" { "host" } else { "app" };
+        let mut values: Vec<String> = events
+            .iter()
+            .filter_map(|event| text(event, field))
+            .collect();
+        values.sort();
+        values.dedup();
+        for value in values.iter().take(40) {
+            let expected = expected_ids(&events, |event| {
+                text(event, field).as_deref() == Some(value)
+            });
+            let query = format!("{parameter}={}&limit=10000", query_value(value));
+            assert_eq!(ids_for(&server, &query), expected, "{parameter}={value:?}");
+        }
+    }
+    for needle in ["error", "sshd", "=", "ü"] {
+        let expected = expected_ids(&events, |event| {
+            text(event, "message").is_some_and(|message| message.contains(needle))
+        });
+        let query = format!("q={}&limit=10000", query_value(needle));
+        assert_eq!(ids_for(&server, &query), expected, "q={needle:?}");
+    }
+
+    // The time filter reads `timestamp` when present, else `received_at`.
+    let time_of = |event: &serde_json::Value| {
+        let text = event["timestamp"]
+            .as_str()
+            .or(event["received_at"].as_str())
+            .unwrap();
+        chrono::DateTime::parse_from_rfc3339(text).unwrap()
+    };
+    let pivot = chrono::DateTime::parse_from_rfc3339("2019-01-01T00:00:00Z").unwrap();
+    let expected = expected_ids(&events, |event| time_of(event) < pivot);
+    let query = format!(
+        "until={}&limit=10000",
+        query_value("2018-12-31T23:59:59.999999999Z")
+    );
+    assert_eq!(ids_for(&server, &query), expected, "until before 2019");
+    let expected = expected_ids(&events, |event| time_of(event) >= pivot);
+    let query = format!("since={}&limit=10000", query_value("2019-01-01T00:00:00Z"));
+    assert_eq!(ids_for(&server, &query), expected, "since 2019");
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn burst_is_received_or_counted_as_kernel_drops() {
+    let server = TestServer::start(64 * MIB);
+    // Large datagrams fill the default socket buffer within a few sends.
+    let datagram = vec![b'b'; 60_000];
+    let sent = 300;
+    send_all(server.udp, std::iter::repeat_n(datagram.as_slice(), sent));
+    let stats = wait_for_stats(server.http, "every datagram accounted for", |stats| {
+        let received = stats["received"].as_u64().unwrap();
+        let dropped = stats["kernel_drops"].as_u64().unwrap();
+        received + dropped == sent as u64
+    });
+    assert_eq!(stats["oversize"], 0);
+    assert_eq!(stats["events"], stats["received"]);
 }

@@ -57,8 +57,8 @@ fn environment_sets_flags() {
 
 #[test]
 fn bind_error_names_address_and_fix() {
-    let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let addr = taken.local_addr().unwrap().to_string();
+    let occupied = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let addr = occupied.local_addr().unwrap().to_string();
     let output = Command::new(env!("CARGO_BIN_EXE_logkeep"))
         .args(["serve", "--udp", &addr, "--http", "127.0.0.1:0"])
         .output()
@@ -99,6 +99,8 @@ fn help_documents_every_flag() {
         "[default: 8080]",
         "--capacity <SIZE>",
         "[default: 64MiB]",
+        "--default-offset <OFFSET>",
+        "[default: +00:00]",
         "--max-connections <COUNT>",
         "--http-timeout <SECONDS>",
     ] {

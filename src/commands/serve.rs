@@ -1,11 +1,17 @@
-//! `logkeep serve`: receive syslog over UDP, keep it in memory and answer
+//! `logkeep serve`: receive syslog over UDP, keep it in memory and serve
 //! queries over HTTP until SIGINT or SIGTERM.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::FixedOffset;
+
+use logkeep::event::{Facility, Severity};
+use logkeep::send::{Destination, TcpFraming};
 use logkeep::server::bind::{self, BindError, Bound, ListenAddr};
+use logkeep::server::forward::{ForwardConfig, Forwarder, SenderThreads};
+use logkeep::server::tcp::TcpLimits;
 use logkeep::server::{self, Collector, Shutdown, http};
 use logkeep::store::parse_size;
 
@@ -23,7 +29,85 @@ pub struct ServeArgs {
     )]
     udp: Vec<ListenAddr>,
 
-    /// Address to answer HTTP queries on, as IP:PORT, or a bare port for
+    /// Address to receive syslog over TCP on (RFC 6587, octet-counting or
+    /// LF framing), as IP:PORT or a bare port; repeatable like --udp. Off
+    /// unless given, because RFC 6587 assigns no port: rsyslog senders
+    /// usually use 514, syslog-ng 601.
+    #[arg(
+        long = "tcp",
+        value_name = "ADDR",
+        env = "LOGKEEP_TCP",
+        value_delimiter = ','
+    )]
+    tcp: Vec<ListenAddr>,
+
+    /// Syslog TCP connections read at once; further connections are
+    /// accepted and closed at once.
+    #[arg(
+        long,
+        value_name = "COUNT",
+        env = "LOGKEEP_TCP_MAX_CONNECTIONS",
+        default_value_t = 256,
+        value_parser = clap::value_parser!(u32).range(1..=100_000)
+    )]
+    tcp_max_connections: u32,
+
+    /// Seconds a syslog TCP connection may send nothing before it is
+    /// closed; 0 keeps idle connections open.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "LOGKEEP_TCP_IDLE_TIMEOUT",
+        default_value_t = 300
+    )]
+    tcp_idle_timeout: u64,
+
+    /// Maximum TCP frame size, in bytes with an optional unit like
+    /// --capacity. Longer frames are stored cut to this size and counted.
+    #[arg(
+        long,
+        value_name = "SIZE",
+        env = "LOGKEEP_MAX_FRAME_SIZE",
+        default_value = "64KiB",
+        value_parser = parse_capacity
+    )]
+    max_frame_size: usize,
+
+    /// Forward a copy of each event to this receiver: udp://HOST:PORT or
+    /// tcp://HOST:PORT (port 514 when left out). Repeatable.
+    #[arg(long = "forward", value_name = "URL", env = "LOGKEEP_FORWARD", value_delimiter = ',', value_parser = Destination::parse)]
+    forward: Vec<Destination>,
+
+    /// Forward only events of this severity or a more severe one (emerg,
+    /// alert, crit, err, warning, notice, info, debug).
+    #[arg(long, value_name = "NAME", env = "LOGKEEP_FORWARD_SEVERITY", value_parser = parse_severity)]
+    forward_severity: Option<Severity>,
+
+    /// Forward only events of these facilities, comma-separated names or
+    /// codes (such as auth,authpriv,local0).
+    #[arg(long, value_name = "LIST", env = "LOGKEEP_FORWARD_FACILITY", value_delimiter = ',', value_parser = parse_facility)]
+    forward_facility: Vec<Facility>,
+
+    /// Framing on TCP forwarding connections (RFC 6587).
+    #[arg(long, value_enum, env = "LOGKEEP_FORWARD_FRAMING", default_value_t = TcpFraming::OctetCounting)]
+    forward_framing: TcpFraming,
+
+    /// Forward the received bytes unchanged instead of rendering RFC 5424.
+    #[arg(long, env = "LOGKEEP_FORWARD_RAW")]
+    forward_raw: bool,
+
+    /// Events each forwarding destination queues while it is slow or down;
+    /// further events are dropped for it and counted.
+    #[arg(
+        long,
+        value_name = "COUNT",
+        env = "LOGKEEP_FORWARD_QUEUE",
+        default_value_t = 10_000,
+        value_parser = clap::value_parser!(u32).range(1..=10_000_000)
+    )]
+    forward_queue: u32,
+
+    /// Address to serve the HTTP API on, as IP:PORT, or a bare port for
     /// every IPv4 and IPv6 address. Repeatable like --udp.
     #[arg(
         long = "http",
@@ -46,8 +130,20 @@ pub struct ServeArgs {
     )]
     capacity: usize,
 
-    /// HTTP connections served at once; further connections are answered
-    /// 503 and closed.
+    /// UTC offset assumed for timestamps that carry none, such as RFC 3164
+    /// `Mmm dd hh:mm:ss` stamps, written as +HH:MM or -HH:MM.
+    #[arg(
+        long,
+        value_name = "OFFSET",
+        env = "LOGKEEP_DEFAULT_OFFSET",
+        default_value = "+00:00",
+        allow_hyphen_values = true,
+        value_parser = parse_offset
+    )]
+    default_offset: FixedOffset,
+
+    /// HTTP connections served at once; further connections get a 503
+    /// response and are closed.
     #[arg(
         long,
         value_name = "COUNT",
@@ -69,19 +165,40 @@ pub struct ServeArgs {
     http_timeout: u64,
 }
 
+fn parse_severity(name: &str) -> Result<Severity, String> {
+    Severity::from_name(name).ok_or_else(|| {
+        format!("invalid severity {name:?}: use emerg, alert, crit, err, warning, notice, info, debug or a code 0-7")
+    })
+}
+
+fn parse_facility(name: &str) -> Result<Facility, String> {
+    Facility::from_name(name.trim()).ok_or_else(|| {
+        format!(
+            "invalid facility {name:?}: use a name such as auth, daemon or local0, or a code 0-23"
+        )
+    })
+}
+
+fn parse_offset(text: &str) -> Result<FixedOffset, String> {
+    text.parse()
+        .map_err(|_| format!("invalid offset {text:?}: expected +HH:MM or -HH:MM, such as +01:00"))
+}
+
 fn parse_capacity(text: &str) -> Result<usize, String> {
     parse_size(text).map_err(|error| format!("invalid size {text:?}: {error}"))
 }
 
 pub fn run(args: ServeArgs) -> ExitCode {
     log::info!(
-        "logkeep {} starting: capacity {} bytes, udp {}, http {}",
+        "logkeep {} starting: capacity {} bytes, udp {}, tcp {}, http {}, default offset {}",
         env!("CARGO_PKG_VERSION"),
         args.capacity,
         join(&args.udp),
+        join(&args.tcp),
         join(&args.http),
+        args.default_offset,
     );
-    let (udp, listeners) = match bind_all(&args) {
+    let (udp, tcp, listeners) = match bind_all(&args) {
         Ok(bound) => bound,
         Err(error) => {
             log::error!("{error}");
@@ -91,13 +208,24 @@ pub fn run(args: ServeArgs) -> ExitCode {
     for bound in &udp {
         log::info!("listening on udp {}", bound.addr);
     }
+    for bound in &tcp {
+        log::info!("listening on tcp {}", bound.addr);
+    }
     for bound in &listeners {
         log::info!("listening on http {}", bound.addr);
     }
 
-    let collector = Arc::new(Collector::new(args.capacity));
+    let collector = Collector::new(args.capacity).with_default_offset(args.default_offset);
+    let collector = Arc::new(collector);
     let shutdown = Shutdown::new();
     server::signals::watch(&shutdown);
+    let senders = match start_forwarding(&args, &collector, &shutdown) {
+        Ok(senders) => senders,
+        Err(error) => {
+            log::error!("cannot start forwarding: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     let timeout = Duration::from_secs(args.http_timeout);
     let limits = http::Limits {
         max_connections: args.max_connections as usize,
@@ -106,16 +234,31 @@ pub fn run(args: ServeArgs) -> ExitCode {
     };
     let udp = udp.into_iter().map(|bound| bound.socket).collect();
     let listeners = listeners.into_iter().map(|bound| bound.socket).collect();
-    let running = match server::spawn(udp, listeners, &collector, &shutdown, limits) {
+    let tcp = tcp.into_iter().map(|bound| bound.socket).collect();
+    let mut running = match server::spawn(udp, listeners, &collector, &shutdown, limits) {
         Ok(running) => running,
         Err(error) => {
             log::error!("cannot start the server threads: {error}");
             return ExitCode::FAILURE;
         }
     };
+    let tcp_limits = TcpLimits {
+        max_connections: args.tcp_max_connections as usize,
+        idle_timeout: Duration::from_secs(args.tcp_idle_timeout),
+        max_frame_size: args.max_frame_size,
+    };
+    if let Err(error) = running.spawn_tcp(tcp, &collector, &shutdown, tcp_limits) {
+        log::error!("cannot start the TCP receiver threads: {error}");
+        shutdown.trigger();
+        running.join();
+        return ExitCode::FAILURE;
+    }
 
     shutdown.wait();
     let clean = running.join();
+    if let Some(senders) = senders {
+        senders.join();
+    }
     let stats = collector.stats().snapshot();
     log::info!(
         "logkeep stopped: {} messages received, {} oversize, {} HTTP requests",
@@ -130,8 +273,35 @@ pub fn run(args: ServeArgs) -> ExitCode {
     }
 }
 
+/// Starts the forwarder when `--forward` is given and installs it in
+/// `collector`.
+fn start_forwarding(
+    args: &ServeArgs,
+    collector: &Arc<Collector>,
+    shutdown: &Shutdown,
+) -> std::io::Result<Option<SenderThreads>> {
+    if args.forward.is_empty() {
+        return Ok(None);
+    }
+    let config = ForwardConfig {
+        destinations: args.forward.clone(),
+        min_severity: args.forward_severity,
+        facilities: (!args.forward_facility.is_empty()).then(|| args.forward_facility.clone()),
+        framing: args.forward_framing,
+        raw: args.forward_raw,
+        queue_capacity: args.forward_queue as usize,
+    };
+    let (forwarder, senders): (Forwarder, SenderThreads) =
+        Forwarder::start(config, collector, shutdown)?;
+    if collector.set_forwarder(forwarder).is_err() {
+        log::error!("forward: a forwarder was already installed; keeping the first");
+    }
+    Ok(Some(senders))
+}
+
 type Sockets = (
     Vec<Bound<std::net::UdpSocket>>,
+    Vec<Bound<std::net::TcpListener>>,
     Vec<Bound<std::net::TcpListener>>,
 );
 
@@ -140,11 +310,19 @@ fn bind_all(args: &ServeArgs) -> Result<Sockets, BindError> {
     for addr in &args.udp {
         udp.extend(bind::bind_udp(*addr)?);
     }
+    let mut tcp = Vec::new();
+    for addr in &args.tcp {
+        let bound = bind::bind_tcp(*addr).map_err(|mut error| {
+            error.protocol = "tcp";
+            error
+        })?;
+        tcp.extend(bound);
+    }
     let mut listeners = Vec::new();
     for addr in &args.http {
         listeners.extend(bind::bind_tcp(*addr)?);
     }
-    Ok((udp, listeners))
+    Ok((udp, tcp, listeners))
 }
 
 fn join(addrs: &[ListenAddr]) -> String {

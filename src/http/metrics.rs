@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::stats::StatsSnapshot;
 use crate::store::StoreStatus;
 
-/// Whether a metric only grows or can go both ways.
+/// The metric type: one that only grows, or one that can go both ways.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Counter,
@@ -40,7 +40,7 @@ pub struct Report {
 
 impl Report {
     /// Returns the rows of the table in output order.
-    pub fn metrics(&self) -> [Metric; 14] {
+    pub fn metrics(&self) -> [Metric; 27] {
         let stats = &self.stats;
         let store = &self.store;
         let counter = |name, help, value| Metric {
@@ -56,6 +56,13 @@ impl Report {
             kind: Kind::Gauge,
             label: None,
             value: value as u64,
+        };
+        let labelled = |(name, help), label, value| Metric {
+            name,
+            help,
+            kind: Kind::Counter,
+            label: Some(label),
+            value,
         };
         let parsed = |format, value| Metric {
             name: "parsed",
@@ -88,6 +95,11 @@ impl Report {
                 stats.receive_errors,
             ),
             counter(
+                "kernel_drops",
+                "Datagrams the kernel dropped for a full socket receive buffer (Linux only).",
+                stats.kernel_drops,
+            ),
+            counter(
                 "dropped",
                 "Events not stored because one alone exceeds the capacity.",
                 store.dropped,
@@ -111,13 +123,88 @@ impl Report {
             ),
             counter(
                 "http_requests",
-                "HTTP requests answered, any status.",
+                "HTTP responses sent, any status.",
                 stats.http_requests,
             ),
             counter(
                 "http_errors",
-                "HTTP requests answered with a 4xx or 5xx status.",
+                "HTTP responses sent with a 4xx or 5xx status.",
                 stats.http_errors,
+            ),
+            labelled(
+                (
+                    "tcp_connections",
+                    "TCP connections, by what happened at accept.",
+                ),
+                ("result", "accepted"),
+                stats.tcp_accepted,
+            ),
+            labelled(
+                (
+                    "tcp_connections",
+                    "TCP connections, by what happened at accept.",
+                ),
+                ("result", "rejected"),
+                stats.tcp_rejected,
+            ),
+            gauge(
+                "tcp_connections_open",
+                "TCP connections open now.",
+                stats.tcp_open as usize,
+            ),
+            counter(
+                "tcp_idle_timeouts",
+                "TCP connections closed after the idle timeout.",
+                stats.tcp_idle_timeouts,
+            ),
+            counter(
+                "tcp_frames",
+                "RFC 6587 frames read from TCP connections.",
+                stats.tcp_frames,
+            ),
+            labelled(
+                (
+                    "tcp_frame_errors",
+                    "TCP frames stored with a defect, by defect.",
+                ),
+                ("defect", "oversize"),
+                stats.tcp_oversize,
+            ),
+            labelled(
+                (
+                    "tcp_frame_errors",
+                    "TCP frames stored with a defect, by defect.",
+                ),
+                ("defect", "truncated"),
+                stats.tcp_truncated,
+            ),
+            labelled(
+                (
+                    "tcp_frame_errors",
+                    "TCP frames stored with a defect, by defect.",
+                ),
+                ("defect", "invalid_length"),
+                stats.tcp_invalid_length,
+            ),
+            counter(
+                "forwarded",
+                "Events sent to forwarding destinations.",
+                stats.forwarded,
+            ),
+            gauge(
+                "forward_queued",
+                "Events waiting in forwarding queues.",
+                stats.forward_queued as usize,
+            ),
+            labelled(
+                ("forward_dropped", "Events not forwarded, by reason."),
+                ("reason", "queue_full"),
+                stats.forward_dropped_queue_full,
+            ),
+            labelled(
+                ("forward_dropped", "Events not forwarded, by reason."),
+                ("reason", "send_failed"),
+                stats.forward_dropped_send_failed,
             ),
         ]
     }

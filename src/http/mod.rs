@@ -1,11 +1,11 @@
 //! HTTP request handling for the query API, independent of sockets.
 //!
 //! [`handle`] turns the bytes a client sent so far into a response, or
-//! asks for more bytes, so the same code serves the hosted build and the
-//! unikernel. The API accepts only `GET` and `HEAD` without a body, reads
-//! at most [`MAX_HEAD`] bytes of request line and headers, and answers
-//! every request with `Connection: close`: one request per connection
-//! keeps the server free of pipelining and idle keep-alive state.
+//! returns `None` while the request head is incomplete, so the same code
+//! serves the hosted build and the unikernel. The API accepts only `GET` and `HEAD` without a body, reads
+//! at most [`MAX_HEAD`] bytes of request line and headers, and sends every
+//! response with `Connection: close`. One request per connection keeps the
+//! server free of pipelining and idle keep-alive state.
 //!
 //! Routes: `/events` (see [`crate::query`]), `/stats`, `/metrics` and
 //! `/healthz`. Errors carry a JSON body `{"error": "..."}` that names the
@@ -24,13 +24,13 @@ use serde_json::json;
 use crate::stats::StatsSnapshot;
 use crate::store::EventSource;
 
-/// The most bytes of request line plus headers read before answering 431.
+/// Maximum bytes of request line plus headers read before responding 431.
 pub const MAX_HEAD: usize = 8 * 1024;
 
-/// The most header fields accepted before answering 431.
+/// Maximum header fields accepted before responding 431.
 pub const MAX_HEADERS: usize = 64;
 
-/// What a request is answered from.
+/// The data a response is built from.
 pub struct Context<'a> {
     pub events: &'a dyn EventSource,
     pub stats: StatsSnapshot,
@@ -68,7 +68,7 @@ impl Response {
     }
 
     /// Serialises the status line, the header fields and, unless this
-    /// answers a `HEAD`, the body.
+    /// responds to a `HEAD`, the body.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut head = format!(
             "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n",
@@ -107,7 +107,7 @@ pub fn reason(status: u16) -> &'static str {
     }
 }
 
-/// Answers the request in `buffer`, the bytes received so far. Returns
+/// Builds the response to the request in `buffer`, the bytes received so far. Returns
 /// `None` when the head is incomplete and shorter than [`MAX_HEAD`], so the
 /// caller should read more.
 pub fn handle(buffer: &[u8], context: &Context<'_>) -> Option<Response> {

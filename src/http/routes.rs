@@ -166,8 +166,8 @@ fn render_json(page: &Page) -> Response {
     Response::new(200, "application/json", body.into_bytes())
 }
 
-/// One event per line; the cursor for the next page, which has no place in
-/// the lines, goes to the `X-Next-After` header.
+/// Renders one event per line. The cursor for the next page has no place
+/// in the lines, so it goes to the `X-Next-After` header.
 fn render_ndjson(page: &Page) -> Response {
     let mut body = String::new();
     for event in &page.events {

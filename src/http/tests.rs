@@ -158,3 +158,26 @@ fn stats_and_metrics_render() {
     let text = String::from_utf8(metrics.body).unwrap();
     assert!(text.contains("logkeep_events 3\n"));
 }
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..512)) {
+        let store = store();
+        let context = Context {
+            events: &store,
+            stats: StatsSnapshot::default(),
+            uptime_seconds: 0,
+        };
+        if let Some(response) = handle(&bytes, &context) {
+            proptest::prop_assert!(matches!(response.status, 200 | 400 | 404 | 405 | 413 | 431));
+        }
+    }
+
+    #[test]
+    fn arbitrary_query_strings_never_panic(query in "[a-z=&%+0-9A-F:.,-]{0,80}") {
+        let store = store();
+        let request = alloc::format!("GET /events?{query} HTTP/1.1\r\n\r\n");
+        let response = get(&store, &request);
+        proptest::prop_assert!(response.status == 200 || response.status == 400);
+    }
+}

@@ -67,8 +67,12 @@ pub struct BindError {
 impl fmt::Display for BindError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (protocol, addr, error) = (self.protocol, self.addr, &self.source);
-        let flag = if protocol == "udp" { "--udp" } else { "--http" };
-        let other = SocketAddr::new(addr.ip(), if protocol == "udp" { 5514 } else { 8081 });
+        let (flag, other_port) = match protocol {
+            "udp" => ("--udp", 5514),
+            "tcp" => ("--tcp", 5514),
+            _ => ("--http", 8081),
+        };
+        let other = SocketAddr::new(addr.ip(), other_port);
         write!(f, "cannot bind {protocol} {addr}: {error}")?;
         match error.kind() {
             io::ErrorKind::PermissionDenied => write!(
@@ -198,7 +202,7 @@ fn bind_all<S: LocalAddr>(
     Ok(sockets)
 }
 
-/// Whether a bind failed because the host has no IPv6 at all (disabled in
+/// Returns whether a bind failed because the host has no IPv6 at all (disabled in
 /// the kernel or absent from the network stack), not because of the port.
 fn ipv6_unavailable(error: &io::Error) -> bool {
     // EAFNOSUPPORT (97) and EADDRNOTAVAIL (99) on Linux.
@@ -296,8 +300,8 @@ mod tests {
 
     #[test]
     fn bind_error_suggests_fix() {
-        let taken = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let addr = taken.local_addr().unwrap();
+        let occupied = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = occupied.local_addr().unwrap();
         let error = bind_udp(ListenAddr::Socket(addr)).unwrap_err();
         let message = error.to_string();
         assert!(message.contains(&addr.to_string()), "{message}");
@@ -309,5 +313,21 @@ mod tests {
         let sockets = bind_tcp(ListenAddr::AllAddresses(0)).unwrap();
         assert!(!sockets.is_empty());
         assert!(sockets.iter().all(|bound| bound.addr.port() != 0));
+    }
+
+    #[test]
+    fn all_addresses_receive_ipv4() {
+        let sockets = bind_udp(ListenAddr::AllAddresses(0)).unwrap();
+        let receiver = &sockets[0];
+        let target = SocketAddr::new(Ipv4Addr::LOCALHOST.into(), receiver.addr.port());
+        let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
+        sender.send_to(b"over ipv4", target).unwrap();
+        receiver
+            .socket
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut buffer = [0u8; 64];
+        let (length, _) = receiver.socket.recv_from(&mut buffer).unwrap();
+        assert_eq!(&buffer[..length], b"over ipv4");
     }
 }

@@ -2,10 +2,10 @@
 //!
 //! Each connection gets one request and one response (`Connection: close`).
 //! Reading the request head is bounded in bytes ([`crate::http::MAX_HEAD`])
-//! and in time ([`Limits::head_timeout`] for the whole head, so a client
-//! that trickles one byte at a time is cut off too), and writes have a
-//! timeout, so a slow client costs one connection slot for a bounded time
-//! and never touches the ingest path except through the store's chunked
+//! and in time. [`Limits::head_timeout`] covers the whole head, so a client
+//! that trickles one byte at a time is cut off too. Writes have a timeout
+//! as well. A slow client therefore costs one connection slot for a bounded
+//! time, and it reaches the ingest path only through the store's chunked
 //! scans.
 
 use std::io::{self, Read, Write};
@@ -22,7 +22,7 @@ use super::{Collector, Shutdown};
 /// Bounds on connections.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    /// Connections served at once; more are answered 503 and closed.
+    /// Connections served at once; more get a 503 response and are closed.
     pub max_connections: usize,
     /// The time a client has to send its whole request head.
     pub head_timeout: Duration,
@@ -40,7 +40,12 @@ impl Default for Limits {
     }
 }
 
-/// The most bytes read and discarded after the response, so that closing
+/// Stack of a connection thread. Requests are parsed and responses built
+/// on the heap, and the unikernel may back each stack with real memory, so
+/// this stays well below std's 2 MiB default.
+const CONNECTION_STACK: usize = 256 * 1024;
+
+/// Maximum bytes read and discarded after the response, so that closing
 /// the socket does not reset it while the client still sends.
 const DRAIN_LIMIT: usize = 64 * 1024;
 
@@ -52,9 +57,12 @@ struct Server {
     limits: Limits,
     /// Connections being served, for the `max_connections` bound.
     active: AtomicUsize,
-    /// Connections over the bound, on their way to [`answer_busy`].
+    /// Connections over the bound, on their way to [`send_busy_responses`].
     busy: mpsc::SyncSender<TcpStream>,
+    /// Rate limit for logs of failed accepts and thread starts.
     failures: Throttle,
+    /// Rate limit for logs of connections over the bound.
+    rejections: Throttle,
 }
 
 /// Accepts connections on `listener` until `shutdown` is triggered, serving
@@ -75,10 +83,10 @@ pub fn run(listener: TcpListener, collector: Arc<Collector>, shutdown: &Shutdown
     let max_connections = limits.max_connections;
     let spawned = std::thread::Builder::new()
         .name(String::from("http-busy"))
-        .spawn(move || answer_busy(busy_queue, max_connections));
+        .spawn(move || send_busy_responses(busy_queue, max_connections));
     if let Err(error) = spawned {
-        // Connections over the limit are then closed without an answer.
-        log::error!("{name}: cannot start the thread that answers 503: {error}");
+        // Connections over the limit are then closed without a response.
+        log::error!("{name}: cannot start the thread that sends 503 responses: {error}");
     }
     let server = Arc::new(Server {
         collector,
@@ -86,6 +94,7 @@ pub fn run(listener: TcpListener, collector: Arc<Collector>, shutdown: &Shutdown
         active: AtomicUsize::new(0),
         busy,
         failures: Throttle::new(),
+        rejections: Throttle::new(),
     });
     for stream in listener.incoming() {
         if shutdown.is_triggered() {
@@ -109,7 +118,7 @@ pub fn run(listener: TcpListener, collector: Arc<Collector>, shutdown: &Shutdown
 
 /// Returns the address a local client reaches `addr` on: loopback in
 /// place of the unspecified address.
-fn wake_address(addr: SocketAddr) -> SocketAddr {
+pub(super) fn wake_address(addr: SocketAddr) -> SocketAddr {
     let mut target = addr;
     if target.ip().is_unspecified() {
         match addr {
@@ -130,6 +139,7 @@ fn accept(server: &Arc<Server>, stream: TcpStream, name: &str) {
     let connection_server = Arc::clone(server);
     let spawned = std::thread::Builder::new()
         .name(String::from("http-connection"))
+        .stack_size(CONNECTION_STACK)
         .spawn(move || {
             serve_connection(&connection_server, stream);
             connection_server.active.fetch_sub(1, Ordering::AcqRel);
@@ -144,27 +154,27 @@ fn accept(server: &Arc<Server>, stream: TcpStream, name: &str) {
     }
 }
 
-/// Connections waiting for their 503 answer; more are closed unanswered.
+/// Connections waiting for their 503 response; more are closed without one.
 const BUSY_QUEUE: usize = 64;
 
-/// Hands the connection to the thread that answers 503, so the accept loop
-/// never blocks on a client that does not read.
+/// Hands the connection to the thread that sends 503 responses, so the
+/// accept loop does not wait for a client that does not read.
 fn reject_busy(server: &Server, stream: TcpStream, name: &str) {
     let limit = server.limits.max_connections;
     server.collector.stats().count_http_response(503);
     let queued = server.busy.try_send(stream).is_ok();
-    if let Some(suppressed) = server.failures.check() {
-        let answer = if queued { "answered 503" } else { "closed" };
+    if let Some(suppressed) = server.rejections.check() {
+        let action = if queued { "sent 503 to" } else { "closed" };
         log::warn!(
-            "{name}: {answer} a connection: {limit} connections already open ({suppressed} more failures since the last report)"
+            "{name}: {action} a connection: {limit} connections already open ({suppressed} more rejected since the last report)"
         );
     }
 }
 
-/// Answers each connection from `queue` with 503 and closes it after
+/// Sends a 503 response on each connection from `queue` and closes it after
 /// reading what the client sent, so the close does not reset the
-/// connection before the client has read the answer.
-fn answer_busy(queue: mpsc::Receiver<TcpStream>, limit: usize) {
+/// connection before the client has read the response.
+fn send_busy_responses(queue: mpsc::Receiver<TcpStream>, limit: usize) {
     let message = format!("too many connections (limit {limit}); retry later");
     let mut response = Response::error(503, &message);
     response.headers.push(("Retry-After", String::from("1")));
@@ -202,7 +212,7 @@ fn serve_connection(server: &Server, mut stream: TcpStream) {
         log::debug!("http: {peer}: writing the {status} response failed: {error}");
         return;
     }
-    log::debug!("http: {peer}: answered {status}");
+    log::debug!("http: {peer}: responded {status}");
     drain_and_close(stream, DRAIN_TIMEOUT);
 }
 

@@ -6,9 +6,11 @@
 
 pub mod bind;
 pub mod collector;
+pub mod forward;
 pub mod http;
 pub mod shutdown;
 pub mod signals;
+pub mod tcp;
 pub mod throttle;
 pub mod udp;
 
@@ -35,6 +37,26 @@ impl Running {
             let _ = thread.join();
         }
         !self.failed.load(Ordering::Relaxed)
+    }
+
+    /// Starts one accept thread per syslog TCP listener (RFC 6587), stopped
+    /// by `shutdown` like the others.
+    pub fn spawn_tcp(
+        &mut self,
+        listeners: Vec<TcpListener>,
+        collector: &Arc<Collector>,
+        shutdown: &Shutdown,
+        limits: tcp::TcpLimits,
+    ) -> std::io::Result<()> {
+        for listener in listeners {
+            let collector = Arc::clone(collector);
+            let guard = StopGuard::new("tcp receiver", shutdown, &self.failed);
+            self.threads.push(spawn_named("tcp", move || {
+                tcp::run(listener, collector, &guard.shutdown, limits);
+                drop(guard);
+            })?);
+        }
+        Ok(())
     }
 }
 

@@ -6,9 +6,9 @@ type Waker = Box<dyn Fn() + Send>;
 
 /// A one-way switch from running to stopping.
 ///
-/// Receive loops check [`Shutdown::is_triggered`] between blocking calls;
-/// a loop whose call can block indefinitely (a TCP `accept`) registers a
-/// waker with [`Shutdown::on_trigger`] that unblocks it, for example by
+/// Receive loops check [`Shutdown::is_triggered`] between blocking calls.
+/// A loop whose call can block indefinitely (a TCP `accept`) also registers
+/// a waker with [`Shutdown::on_trigger`] that unblocks it, for example by
 /// connecting to its own listener.
 #[derive(Clone, Default)]
 pub struct Shutdown {

@@ -11,6 +11,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub mod syslog_tcp;
+
 use logkeep::server::{self, Collector, Shutdown, http};
 use serde_json::Value;
 
