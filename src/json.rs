@@ -5,7 +5,7 @@
 //! `app_name`, `procid`, `msgid`, `structured_data` (a list of
 //! `{"id": ..., "params": [[name, value], ...]}`) and `message`. Events
 //! from the collector add `id`, `received_at` and `source`; unparsed input
-//! adds `parse_error`.
+//! and RFC 5424 messages with malformed structured data add `parse_error`.
 
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -3,7 +3,7 @@
 //!
 //! The corpus lives next to the repository (`../shared/corpus/public.jsonl`,
 //! or the path in `LOGKEEP_CORPUS`). Each record's `expected` is one
-//! implementation's answer; where logkeep decides differently on purpose
+//! implementation's output; where logkeep decides differently on purpose
 //! the case is listed in `EXCEPTIONS` with the reason. The test fails when
 //! a listed exception no longer occurs, so the table stays accurate.
 

@@ -2,9 +2,9 @@
 //! one JSON object per message (NDJSON).
 //!
 //! Messages that match no grammar are printed as `unparsed` events with a
-//! `parse_error`, so a bad message never fails the run. Only files that
-//! cannot be read (and framing that cannot be followed) make the exit
-//! status non-zero.
+//! `parse_error`, so a bad message never fails the run. The exit status is
+//! non-zero only when an input cannot be read, octet-counted framing is
+//! lost, or stdout cannot be written.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -15,7 +15,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use logkeep::json::event_to_string;
 use logkeep::parse::{ParseOptions, parse};
 
-/// How messages are separated in the input.
+/// Message separation in the input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Framing {
     /// One message per line; LF or CRLF ends a line, empty lines are skipped.
@@ -29,7 +29,7 @@ pub struct ParseArgs {
     /// Files to read, in order; stdin when none is given.
     files: Vec<PathBuf>,
 
-    /// How messages are separated: lines or octet-counting (RFC 6587).
+    /// Message separation: lines or octet-counting (RFC 6587).
     #[arg(long, value_enum, default_value = "lines")]
     framing: Framing,
 
@@ -54,12 +54,12 @@ fn parse_offset(text: &str) -> Result<FixedOffset, String> {
         .map_err(|_| format!("invalid UTC offset {text:?}: expected +hh:mm or -hh:mm"))
 }
 
-/// Largest frame accepted with octet counting. RFC 6587 sets no limit and
-/// RFC 5425 § 4.3.1 asks receivers to handle at least 8192 octets; a
-/// larger count is more likely a stream that lost its framing.
+/// Maximum MSG-LEN accepted with octet counting. RFC 6587 sets no limit,
+/// and RFC 5425 § 4.3.1 requires 2048 octets and recommends 8192. A much
+/// larger count more likely comes from a stream that lost its framing.
 const MAX_FRAME_LEN: usize = 1024 * 1024;
 
-/// Why an octet-counted stream could not be followed.
+/// Fault that stops reading an octet-counted stream.
 #[derive(Debug)]
 enum FrameError {
     Io(io::Error),
@@ -77,8 +77,8 @@ impl From<io::Error> for FrameError {
 /// Reads the next octet-counted frame. Returns `Ok(None)` at the end of
 /// the stream; LF, CR and spaces between frames are skipped.
 ///
-/// NOTE: the streaming RFC 6587 framer for TCP lives in the collector;
-/// this reader only serves files and stdin.
+/// NOTE: a minimal reader for files and stdin. TCP input needs a streaming
+/// framer that keeps partial frames across reads.
 fn read_frame(reader: &mut impl BufRead) -> Result<Option<(Vec<u8>, usize)>, FrameError> {
     let mut length_text = Vec::new();
     loop {
@@ -115,6 +115,8 @@ fn read_frame(reader: &mut impl BufRead) -> Result<Option<(Vec<u8>, usize)>, Fra
 struct Printer<'a> {
     args: &'a ParseArgs,
     out: io::StdoutLock<'static>,
+    /// Set when writing to stdout failed, to tell that error from a read error.
+    write_failed: bool,
 }
 
 impl Printer<'_> {
@@ -131,7 +133,9 @@ impl Printer<'_> {
         if problem.is_some() {
             event.parse_error = problem;
         }
-        writeln!(self.out, "{}", event_to_string(&event))
+        let written = writeln!(self.out, "{}", event_to_string(&event));
+        self.write_failed |= written.is_err();
+        written
     }
 
     fn lines(&mut self, reader: &mut impl BufRead) -> io::Result<()> {
@@ -193,6 +197,14 @@ impl Printer<'_> {
     }
 }
 
+fn io_failure(printer: &Printer<'_>, name: &str, error: &io::Error) -> String {
+    if printer.write_failed {
+        format!("writing to stdout failed: {error}")
+    } else {
+        format!("reading {name} failed: {error}")
+    }
+}
+
 fn is_broken_pipe(error: &io::Error) -> bool {
     error.kind() == io::ErrorKind::BrokenPipe
 }
@@ -201,6 +213,7 @@ pub fn run(args: ParseArgs) -> ExitCode {
     let mut printer = Printer {
         args: &args,
         out: io::stdout().lock(),
+        write_failed: false,
     };
     let mut ok = true;
     if args.files.is_empty() {
@@ -209,8 +222,8 @@ pub fn run(args: ParseArgs) -> ExitCode {
             Ok(fine) => ok &= fine,
             Err(error) if is_broken_pipe(&error) => return ExitCode::SUCCESS,
             Err(error) => {
-                log::error!("reading stdin failed: {error}");
-                ok = false;
+                log::error!("{}", io_failure(&printer, "stdin", &error));
+                return ExitCode::FAILURE;
             }
         }
     }
@@ -219,7 +232,7 @@ pub fn run(args: ParseArgs) -> ExitCode {
         let file = match File::open(path) {
             Ok(file) => file,
             Err(error) => {
-                log::error!("cannot read {name}: {error}");
+                log::error!("failed to open {name}: {error}");
                 ok = false;
                 continue;
             }
@@ -227,8 +240,12 @@ pub fn run(args: ParseArgs) -> ExitCode {
         match printer.input(&mut BufReader::new(file), &name) {
             Ok(fine) => ok &= fine,
             Err(error) if is_broken_pipe(&error) => return ExitCode::SUCCESS,
+            Err(error) if printer.write_failed => {
+                log::error!("{}", io_failure(&printer, &name, &error));
+                return ExitCode::FAILURE;
+            }
             Err(error) => {
-                log::error!("reading {name} failed: {error}");
+                log::error!("{}", io_failure(&printer, &name, &error));
                 ok = false;
             }
         }

@@ -291,6 +291,53 @@ mod tests {
     }
 
     #[test]
+    fn iso_timestamp_without_pri() {
+        let message = parse(b"2024-01-05T10:00:00.5+01:00 host app: started", &options());
+        assert_eq!(message.format, Format::Rfc3164);
+        assert_eq!(message.facility, None);
+        let timestamp = message.timestamp.unwrap().to_rfc3339();
+        assert_eq!(timestamp, "2024-01-05T10:00:00.500+01:00");
+        assert_eq!(message.hostname.as_deref(), Some("host"));
+    }
+
+    #[test]
+    fn lower_case_month_without_pri() {
+        let message = parse(b"jan  5 10:00:00 host app: x", &options());
+        assert_eq!(message.format, Format::Rfc3164);
+        assert_eq!(message.app_name.as_deref(), Some("app"));
+    }
+
+    #[test]
+    fn systemd_unit_tag_with_dots_and_slashes() {
+        let input = b"<30>Jun 15 02:35:28 host systemd-logind.service/x-1: New session";
+        let message = parse(input, &options());
+        assert_eq!(
+            message.app_name.as_deref(),
+            Some("systemd-logind.service/x-1")
+        );
+        assert_eq!(message.message, "New session");
+    }
+
+    #[test]
+    fn rsyslog_traditional_forward_format() {
+        let input = b"<86>Jun 15 02:35:28 web1 sshd[812]: Accepted publickey for user1";
+        let message = parse(input, &options());
+        assert_eq!(message.facility, Some(Facility::Authpriv));
+        assert_eq!(message.hostname.as_deref(), Some("web1"));
+        assert_eq!(message.procid.as_deref(), Some("812"));
+    }
+
+    #[test]
+    fn checkpoint_semicolon_sd_keeps_header() {
+        let input = br#"<134>1 2024-06-15T02:35:28Z gw CheckPoint 13752 - [action:"Accept"; ifdir:"inbound"] x"#;
+        let message = parse(input, &options());
+        assert_eq!(message.format, Format::Rfc5424);
+        assert_eq!(message.app_name.as_deref(), Some("CheckPoint"));
+        assert!(message.message.starts_with("[action:"));
+        assert!(message.parse_error.is_some());
+    }
+
+    #[test]
     fn pathological_inputs_terminate() {
         for byte in [b'[', b'\\', b'<', b'"', b' ', b':', b'1'] {
             let mut input = b"<13>1 - - - - - ".to_vec();

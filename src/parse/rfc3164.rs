@@ -50,13 +50,16 @@ fn one_space(input: &[u8]) -> &[u8] {
     input.strip_prefix(b" ").unwrap_or(input)
 }
 
+/// A timestamp and the input after it.
+type Stamped<'a> = (DateTime<FixedOffset>, &'a [u8]);
+
 /// Parses a timestamp in any accepted form, with an optional Cisco
 /// clock-sync marker before it (`*` not synchronised, `.` lost sync) and
 /// an optional `:` after it.
 fn timestamp_at<'a>(
     input: &'a [u8],
     options: &ParseOptions,
-) -> Result<Option<(DateTime<FixedOffset>, &'a [u8])>, ParseError> {
+) -> Result<Option<Stamped<'a>>, ParseError> {
     let unmarked = match input {
         [b'*' | b'.', rest @ ..] => rest,
         _ => input,
@@ -105,12 +108,15 @@ struct Prefix<'a> {
     cisco: bool,
 }
 
+/// The Cisco prefix, the timestamp if one was found, and the rest.
+type HeaderStart<'a> = (Prefix<'a>, Option<DateTime<FixedOffset>>, &'a [u8]);
+
 /// Parses the header up to and including the timestamp, skipping up to
 /// four Cisco prefix tokens (`000123: host: 6340004: *Jun 15 …`).
 fn header_start<'a>(
     input: &'a [u8],
     options: &ParseOptions,
-) -> Result<(Prefix<'a>, Option<DateTime<FixedOffset>>, &'a [u8]), ParseError> {
+) -> Result<HeaderStart<'a>, ParseError> {
     let mut prefix = Prefix::default();
     let mut rest = input;
     for _ in 0..5 {

@@ -70,6 +70,16 @@ fn ascii(value: &[u8]) -> Option<&str> {
 }
 
 fn fortigate_time(date: &[u8], time: &[u8], offset: FixedOffset) -> Option<DateTime<FixedOffset>> {
+    // chrono's `%Y` also takes signed and five-digit years, which RFC 3339
+    // output could not carry: require `YYYY-MM-DD` exactly.
+    let shape = date.len() == 10
+        && date.iter().enumerate().all(|(index, byte)| match index {
+            4 | 7 => *byte == b'-',
+            _ => byte.is_ascii_digit(),
+        });
+    if !shape {
+        return None;
+    }
     let date = NaiveDate::parse_from_str(ascii(date)?, "%Y-%m-%d").ok()?;
     let time = NaiveTime::parse_from_str(ascii(time)?, "%H:%M:%S").ok()?;
     NaiveDateTime::new(date, time)
@@ -84,7 +94,7 @@ fn sonicwall_time(value: &[u8], default_offset: FixedOffset) -> Option<DateTime<
         None => (default_offset, value),
     };
     match iso_timestamp(stamp, offset) {
-        Ok((rest, timestamp)) if rest.is_empty() => Some(timestamp),
+        Ok((b"", timestamp)) => Some(timestamp),
         _ => None,
     }
 }
@@ -154,6 +164,12 @@ mod tests {
         assert_eq!(parsed.hostname.as_deref(), Some("192.0.2.1"));
         let stamp = parsed.timestamp.unwrap().to_rfc3339();
         assert_eq!(stamp, "2021-06-15T02:35:28+00:00");
+    }
+
+    #[test]
+    fn fortigate_five_digit_year_is_ignored() {
+        let parsed = parse(b"date=20210-06-15 time=02:35:28 devname=x", &options()).unwrap();
+        assert_eq!(parsed.timestamp, None);
     }
 
     #[test]
