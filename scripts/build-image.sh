@@ -48,6 +48,11 @@ done
 
 log() { echo "build-image: $*" >&2; }
 
+# One build at a time: tests and scripts/run.sh may start builds together.
+mkdir -p "$BUILD"
+exec 9>"$BUILD/.build-image.lock"
+flock 9
+
 if ! rustup run "$TOOLCHAIN" rustc --version >/dev/null 2>&1; then
     log "toolchain $TOOLCHAIN is missing, running scripts/setup.sh"
     "$ROOT/scripts/setup.sh"

@@ -1,6 +1,7 @@
 //! The `logkeep` command: parses the command line and hands each
 //! subcommand to its module under `commands/`.
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -34,11 +35,22 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(command_line());
     logger::init(&cli.log_level);
     match cli.command {
         Command::Serve(args) => commands::serve::run(args),
         Command::Parse(args) => commands::parse::run(args),
         Command::Send(args) => commands::send::run(args),
     }
+}
+
+/// The program arguments. In the unikernel image an empty command line
+/// means `logkeep serve`: a guest booted without arguments after `--` in
+/// the kernel command line should collect, not print usage and stop.
+fn command_line() -> Vec<OsString> {
+    let mut args: Vec<OsString> = std::env::args_os().collect();
+    if cfg!(target_os = "hermit") && args.len() <= 1 {
+        args.push("serve".into());
+    }
+    args
 }
