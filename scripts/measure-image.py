@@ -142,7 +142,18 @@ def send_at_rate(port, count, rate, size):
     return count / elapsed if elapsed > 0 else float("inf")
 
 
-def settle(port, before, deadline=30):
+def stats_retry(port, deadline=60):
+    """Returns /stats, retrying while the guest is too busy to answer."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        stats = try_stats(port)
+        if stats:
+            return stats
+        time.sleep(0.5)
+    raise RuntimeError(f"no /stats answer on port {port} within {deadline} s")
+
+
+def settle(port, before, deadline=60):
     """Waits until `received` stops growing and returns the growth."""
     last, still_since = before, time.monotonic()
     end = time.monotonic() + deadline
@@ -242,7 +253,7 @@ def measure_memory(args):
 def loss_row(target, label, rates, count, size):
     cells = []
     for rate in rates:
-        before = try_stats(target.http)["received"]
+        before = stats_retry(target.http)["received"]
         achieved = send_at_rate(target.udp, count, rate, size)
         stored = settle(target.http, before)
         cells.append(f"{stored}/{count}" + ("" if rate else f" ({achieved:,.0f}/s)"))
@@ -263,10 +274,10 @@ def measure_loss(args):
             if not guest.wait_ready():
                 print(f"| image, queue {queue} | did not boot |")
                 continue
-            loss_row(guest, f"image (TCG), UDP queue {queue}", rates, args.count, args.size)
+            loss_row(guest, f"{args.label}, UDP queue {queue}", rates, args.count, args.size)
         finally:
             guest.stop()
-    if os.path.exists(HOSTED):
+    if args.hosted and os.path.exists(HOSTED):
         hosted = Hosted()
         try:
             if hosted.wait_ready():
@@ -278,6 +289,8 @@ def measure_loss(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--image", default=IMAGE, help="image to boot (default %(default)s)")
+    parser.add_argument("--label", default="image (TCG)", help="row label for the image")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("size")
     boot = commands.add_parser("boot")
@@ -292,7 +305,11 @@ def main():
     loss.add_argument("--rates", nargs="+", type=int, default=[1000, 5000, 20000, 0])
     loss.add_argument("--count", type=int, default=2000)
     loss.add_argument("--size", type=int, default=200, help="bytes per datagram")
+    loss.add_argument("--no-hosted", dest="hosted", action="store_false",
+                      help="skip the hosted build's row")
     args = parser.parse_args()
+    global IMAGE
+    IMAGE = os.path.abspath(args.image)
     {"size": measure_size, "boot": measure_boot, "memory": measure_memory,
      "loss": measure_loss}[args.command](args)
 
