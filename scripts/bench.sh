@@ -41,16 +41,22 @@ done
 
 if [ "$quick" = 1 ]; then
     UDP_RATES=(25000 100000 300000)
+    IMAGE_UDP_RATES=(100 1000)
     STEP_SECONDS=1
+    CEILING_COUNT=300000
     TCP_COUNT=100000
+    IMAGE_TCP_COUNT=300
     CAPACITIES=(16MiB)
     MEMORY_CHUNK=100000
     QUERY_FILL=100000
     QUERY_REQUESTS=50
 else
     UDP_RATES=(10000 25000 50000 100000 150000 200000 300000)
+    IMAGE_UDP_RATES=(50 100 200 500 1000 2000)
     STEP_SECONDS=3
+    CEILING_COUNT=2000000
     TCP_COUNT=1000000
+    IMAGE_TCP_COUNT=2000
     CAPACITIES=(16MiB 64MiB 256MiB)
     MEMORY_CHUNK=200000
     QUERY_FILL=1050000
@@ -62,14 +68,38 @@ GIVE_UP_LOSS=50
 # Rate for filling the store in the memory and query runs.
 MEMORY_RATE=${MEMORY_RATE:-50000}
 
+# The UDP receive buffer the peers ask for: what logkeep serve asks for
+# (8 MiB), capped at net.core.rmem_max as the kernel caps logkeep's request,
+# because rsyslog uses SO_RCVBUFFORCE as root and would otherwise get more.
+PEER_RECEIVE_BUFFER=$((8 * 1048576))
+rmem_max=$(cat /proc/sys/net/core/rmem_max)
+if [ "$rmem_max" -lt "$PEER_RECEIVE_BUFFER" ]; then PEER_RECEIVE_BUFFER=$rmem_max; fi
+
 # shellcheck source=bench/systems.sh
 source "$ROOT/scripts/bench/systems.sh"
+
+# Stops whatever collector or background sender is still running when the
+# script ends early, so no server outlives the benchmark.
+SYSTEM_PID=
+background=
+cleanup() {
+    if [ -n "$background" ]; then kill "$background" 2>/dev/null || true; fi
+    if [ -n "$SYSTEM_PID" ] && kill -0 "$SYSTEM_PID" 2>/dev/null; then
+        stop_pid "$SYSTEM_PID"
+    fi
+}
+trap cleanup EXIT
 
 mkdir -p "$OUT_DIR"
 rm -rf "$RUN_DIR"
 mkdir -p "$RUN_DIR"
 RESULTS=$OUT_DIR/results.md
 : >"$RESULTS"
+
+# Prints a progress line with the seconds since the start to stderr.
+note() {
+    echo "bench [${SECONDS}s]: $*" >&2
+}
 
 # Prints its arguments to stdout and appends them to the results file.
 emit() {
@@ -88,7 +118,7 @@ if [ ! -f "$CORPUS" ]; then
     exit 1
 fi
 
-echo "bench: building logkeep and the load generator" >&2
+note "building logkeep and the load generator"
 (cd "$ROOT" && cargo build --release --quiet --bin logkeep)
 (cd "$ROOT/benches/collectors" && cargo build --release --quiet)
 
@@ -130,14 +160,16 @@ now() {
     date +%s.%N
 }
 
-# Waits until progress_$1 stops changing for 0.75 s (or 30 s pass) and sets
-# LAST_CHANGE to the time of its last change.
+# Waits until progress_$1 stops changing for 0.75 s (or 30 s pass, 120 s
+# for the emulated image) and sets LAST_CHANGE to the time of its last
+# change.
 settle() {
-    local system=$1 last=-1 same=0 value
+    local system=$1 last=-1 same=0 value polls=120
+    if [ "$system" = logkeep_image ]; then polls=480; fi
     LAST_CHANGE=$(now)
-    for _ in $(seq 120); do
+    for _ in $(seq "$polls"); do
         value=$("progress_$system")
-        if [ "$value" = "$last" ]; then
+        if [ "$value" = "$last" ] && [ "$value" != unavailable ]; then
             same=$((same + 1))
             if [ "$same" -ge 3 ]; then return 0; fi
         else
@@ -147,7 +179,7 @@ settle() {
         fi
         sleep 0.25
     done
-    echo "bench: $system still receiving after 30 s; counting what it has" >&2
+    echo "bench: $system still receiving after $((polls / 4)) s; counting what it has" >&2
 }
 
 # Prints the value of key $1 from a generator report line $2.
@@ -161,11 +193,11 @@ calc() {
 
 # --- generator ceiling --------------------------------------------------------
 
-ceiling_count=$((STEP_SECONDS * 1000000))
+ceiling_count=$CEILING_COUNT
 ceiling=$("$GENERATOR" ceiling --file "$MESSAGES" --count "$ceiling_count")
 ceiling_rate=$(field rate "$ceiling")
 
-# The same for `logkeep send --file`, which sends one datagram per call.
+# The same for `logkeep send --file`, timed from outside.
 sink_port_file=$RUN_DIR/sink.port
 python3 -c '
 import socket, sys, time
@@ -178,7 +210,7 @@ sink=$!
 for _ in $(seq 50); do [ -s "$sink_port_file" ] && break; sleep 0.1; done
 send_start=$(now)
 LOGKEEP_LOG=warn "$LOGKEEP" send --to "udp://127.0.0.1:$(cat "$sink_port_file")" \
-    --file "$MESSAGES" --count "$ceiling_count" --rate 0
+    --file "$MESSAGES" --count "$ceiling_count" --rate 0 >/dev/null
 send_rate=$(calc "round($ceiling_count / ($(now) - $send_start))")
 kill "$sink"
 wait "$sink" 2>/dev/null || true
@@ -188,7 +220,6 @@ emit ""
 emit "- Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM, load before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 emit "- Command: scripts/bench.sh$([ "$quick" = 1 ] && echo ' --quick')"
 emit "- Messages: $message_count raw corpus messages (rfc3164, rfc5424, vendor), mean $mean_message_bytes bytes, sent in a cycle"
-emit "- UDP receive buffer: kernel default (net.core.rmem_default = $(cat /proc/sys/net/core/rmem_default) bytes) for every collector"
 emit "- Load generator: collector-bench (benches/collectors, sendmmsg in batches of 64). Its ceiling into a socket nobody reads: $ceiling_rate msg/s; \`logkeep send --rate 0\` reaches $send_rate msg/s the same way"
 emit ""
 
@@ -196,16 +227,22 @@ emit ""
 
 UDP_TSV=$OUT_DIR/udp.tsv
 : >"$UDP_TSV"
+: >"$OUT_DIR/receive-buffers.txt"
 for system in $systems; do
-    echo "bench: UDP ingest, $system" >&2
+    note "UDP ingest, $system"
     "start_$system" "$RUN_DIR/$system-udp"
+    echo "$system $(udp_receive_buffer "$UDP_PORT")" >>"$OUT_DIR/receive-buffers.txt"
     give_up=0
-    for rate in "${UDP_RATES[@]}"; do
+    rates=("${UDP_RATES[@]}")
+    # Under TCG the image stores on the order of 100 messages per second.
+    if [ "$system" = logkeep_image ]; then rates=("${IMAGE_UDP_RATES[@]}"); fi
+    for rate in "${rates[@]}"; do
         if [ "$give_up" = 1 ]; then
             printf '%s\t%s\tskipped\n' "$system" "$rate" >>"$UDP_TSV"
             continue
         fi
         count=$((rate * STEP_SECONDS))
+        if [ "$system" = logkeep_image ]; then count=$((rate * 3)); fi
         before=$("count_$system")
         cpu_before=$(cpu_ticks "$SYSTEM_PID")
         report=$("$GENERATOR" udp --to "127.0.0.1:$UDP_PORT" --file "$MESSAGES" \
@@ -220,8 +257,8 @@ for system in $systems; do
         printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$system" "$rate" \
             "$(field rate "$report")" "$sent" "$stored" "$loss" \
             "$cpu_per_million" >>"$UDP_TSV"
-        echo "bench:   $rate msg/s: sent $sent, stored $stored, loss $loss %," \
-            "$cpu_per_million CPU s per 1M" >&2
+        note "  $rate msg/s: sent $sent, stored $stored, loss $loss %," \
+            "$cpu_per_million CPU s per 1M"
         if python3 -c "import sys; sys.exit(0 if $loss > $GIVE_UP_LOSS else 1)"; then
             give_up=1
         fi
@@ -230,6 +267,10 @@ for system in $systems; do
 done
 
 emit "### UDP ingest"
+emit ""
+emit "logkeep asks for an 8 MiB UDP receive buffer, which the kernel caps at"
+emit "net.core.rmem_max = $rmem_max; the peers ask for $PEER_RECEIVE_BUFFER bytes."
+emit "Granted (ss -m \`rb\`, twice SO_RCVBUF):$(awk '{ printf " %s %s B;", $1, $2 }' "$OUT_DIR/receive-buffers.txt")"
 emit ""
 emit "Each step offers $STEP_SECONDS s of messages at a fixed rate; stored counts"
 emit "logkeep's /stats \`received\` and the peers' output lines. CPU is user + system"
@@ -243,24 +284,16 @@ for system in $systems; do
     emit "| $(display_name "$system") | $(cut -f1 <<<"$best") | $(cut -f2 <<<"$best") |"
 done
 emit ""
-emit "Loss curve (loss in %, CPU s per 1M stored in brackets):"
+emit "Loss curve. The generator paces each step; \"achieved\" is the rate it"
+emit "really sent at, which falls below the offered rate near its ceiling."
 emit ""
-header="| collector |"
-rule="|---|"
-for rate in "${UDP_RATES[@]}"; do
-    header="$header $((rate / 1000))k |"
-    rule="$rule---|"
-done
-emit "$header"
-emit "$rule"
+emit "| collector | offered (msg/s) | achieved (msg/s) | sent | stored | loss (%) | CPU s per 1M stored |"
+emit "|---|---|---|---|---|---|---|"
 for system in $systems; do
-    row="| $(display_name "$system") |"
-    for rate in "${UDP_RATES[@]}"; do
-        cell=$(awk -F'\t' -v s="$system" -v r="$rate" '$1 == s && $2 == r {
-            if ($3 == "skipped") print "skipped"; else print $6 " (" $7 ")" }' "$UDP_TSV")
-        row="$row ${cell:--} |"
-    done
-    emit "$row"
+    awk -F'\t' -v s="$system" -v name="$(display_name "$system")" '$1 == s {
+        if ($3 == "skipped") printf "| %s | %s | skipped after > '"$GIVE_UP_LOSS"' %% loss | | | | |\n", name, $2
+        else printf "| %s | %s | %s | %s | %s | %s | %s |\n", name, $2, $3, $4, $5, $6, $7
+    }' "$UDP_TSV" | tee -a "$RESULTS"
 done
 emit ""
 
@@ -275,13 +308,15 @@ for system in $systems; do
         emit "| $(display_name "$system") | - | - | no TCP receiver in this build | - |"
         continue
     fi
-    echo "bench: TCP ingest, $system" >&2
+    note "TCP ingest, $system"
     "start_$system" "$RUN_DIR/$system-tcp"
     before=$("count_$system")
     cpu_before=$(cpu_ticks "$SYSTEM_PID")
+    count=$TCP_COUNT
+    if [ "$system" = logkeep_image ]; then count=$IMAGE_TCP_COUNT; fi
     start=$(now)
     report=$("$GENERATOR" tcp --to "127.0.0.1:$TCP_PORT" --file "$MESSAGES" \
-        --rate 0 --count "$TCP_COUNT")
+        --rate 0 --count "$count")
     settle "$system"
     after=$("count_$system")
     cpu_after=$(cpu_ticks "$SYSTEM_PID")
@@ -306,7 +341,7 @@ if [[ " $systems " == *" logkeep "* ]]; then
     emit "| --capacity | sent | events stored | evicted | RSS empty (MiB) | RSS full (MiB) | RSS / capacity | growth / capacity | RSS per stored event (B) | RSS per raw byte stored |"
     emit "|---|---|---|---|---|---|---|---|---|---|"
     for capacity in "${CAPACITIES[@]}"; do
-        echo "bench: memory, --capacity $capacity" >&2
+        note "memory, --capacity $capacity"
         capacity_bytes=$(($(tr -dc 0-9 <<<"$capacity") * 1048576))
         LOGKEEP_CAPACITY=$capacity start_logkeep "$RUN_DIR/logkeep-memory-$capacity"
         rss_empty=$(($(rss_kib "$SYSTEM_PID") * 1024))
@@ -338,7 +373,7 @@ fi
 # --- queries ------------------------------------------------------------------
 
 if [[ " $systems " == *" logkeep "* ]]; then
-    echo "bench: queries over $QUERY_FILL messages" >&2
+    note "queries over $QUERY_FILL messages"
     LOGKEEP_CAPACITY=1GiB start_logkeep "$RUN_DIR/logkeep-query"
     "$GENERATOR" udp --to "127.0.0.1:$UDP_PORT" --file "$MESSAGES" --rate 50000 \
         --count "$QUERY_FILL" >/dev/null
@@ -376,4 +411,4 @@ if [[ " $systems " == *" logkeep "* ]]; then
     emit ""
 fi
 
-echo "bench: results written to $RESULTS" >&2
+note "results written to $RESULTS"

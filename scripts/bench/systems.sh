@@ -1,6 +1,6 @@
 # Start, count and stop functions for each collector that scripts/bench.sh
 # compares. Sourced by scripts/bench.sh, which sets ROOT, RUN_DIR, LOGKEEP
-# and SYSLOG_NG_ROOT.
+# SYSLOG_NG_ROOT and PEER_RECEIVE_BUFFER.
 #
 # Each system NAME provides:
 #   start_NAME DIR   starts it on free loopback ports and sets SYSTEM_PID,
@@ -97,12 +97,30 @@ logkeep_stats() {
     curl -sf --max-time 5 "http://127.0.0.1:$HTTP_PORT/stats"
 }
 
+# Prints /stats `received`, or "unavailable" when /stats does not answer
+# (the image can be too busy to answer while it works through a burst).
 progress_logkeep() {
-    logkeep_stats | jq '.received'
+    local stats
+    if stats=$(logkeep_stats 2>/dev/null); then
+        jq '.received' <<<"$stats"
+    else
+        echo unavailable
+    fi
 }
 
+# Prints /stats `received`, retrying for up to 60 s.
 count_logkeep() {
-    progress_logkeep
+    local value
+    for _ in $(seq 60); do
+        value=$(progress_logkeep)
+        if [ "$value" != unavailable ]; then
+            echo "$value"
+            return 0
+        fi
+        sleep 1
+    done
+    echo "bench: /stats on port $HTTP_PORT did not answer for 60 s" >&2
+    return 1
 }
 
 stop_logkeep() {
@@ -117,7 +135,7 @@ start_rsyslog() {
     UDP_PORT=$(free_port udp)
     TCP_PORT=$(free_port tcp)
     sed -e "s#@DIR@#$dir#g" -e "s#@UDP_PORT@#$UDP_PORT#g" \
-        -e "s#@TCP_PORT@#$TCP_PORT#g" \
+        -e "s#@TCP_PORT@#$TCP_PORT#g" -e "s#@RCVBUF@#$PEER_RECEIVE_BUFFER#g" \
         "$ROOT/scripts/bench/rsyslog.conf.in" >"$dir/rsyslog.conf"
     rsyslogd -n -f "$dir/rsyslog.conf" -i "$dir/rsyslogd.pid" \
         >"$dir/stdout.log" 2>"$dir/stderr.log" &
@@ -147,7 +165,7 @@ start_syslog_ng() {
     UDP_PORT=$(free_port udp)
     TCP_PORT=$(free_port tcp)
     sed -e "s#@DIR@#$dir#g" -e "s#@UDP_PORT@#$UDP_PORT#g" \
-        -e "s#@TCP_PORT@#$TCP_PORT#g" \
+        -e "s#@TCP_PORT@#$TCP_PORT#g" -e "s#@RCVBUF@#$PEER_RECEIVE_BUFFER#g" \
         "$ROOT/scripts/bench/syslog-ng.conf.in" >"$dir/syslog-ng.conf"
     LD_LIBRARY_PATH="$SYSLOG_NG_ROOT/usr/lib/syslog-ng" \
         "$SYSLOG_NG_ROOT/usr/sbin/syslog-ng" --no-caps -F \
@@ -219,7 +237,7 @@ progress_logkeep_image() {
 }
 
 count_logkeep_image() {
-    progress_logkeep
+    count_logkeep
 }
 
 stop_logkeep_image() {
@@ -235,4 +253,11 @@ display_name() {
     syslog_ng) echo "syslog-ng 3.38" ;;
     *) echo "$1" ;;
     esac
+}
+
+# Prints the receive buffer the kernel granted the UDP socket on
+# 127.0.0.1:$1, in bytes (the `rb` field of `ss -m`, which counts the
+# kernel's bookkeeping too: twice the SO_RCVBUF value set).
+udp_receive_buffer() {
+    ss -Huamn "sport = :$1" | grep -o 'rb[0-9]*' | head -1 | tr -dc 0-9
 }
