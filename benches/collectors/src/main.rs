@@ -5,7 +5,7 @@
 //!
 //! - `udp --to ADDR --file F --rate R --count N`: sends N datagrams, one line
 //!   of F each (cycling), paced at R messages per second with sendmmsg(2) in
-//!   batches. `--rate 0` sends as fast as the kernel accepts.
+//!   batches of up to 64. `--rate 0` sends as fast as the kernel accepts.
 //! - `ceiling --file F --count N`: binds a UDP socket on 127.0.0.1 that is
 //!   never read and sends N datagrams to it unpaced, so the result is the
 //!   generator's own ceiling on this machine.
@@ -24,8 +24,17 @@ use std::os::fd::AsRawFd;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-/// Datagrams handed to one sendmmsg(2) call.
+/// The most datagrams handed to one sendmmsg(2) call.
 const BATCH: usize = 64;
+
+/// Messages sent in one burst at `rate` per second: about one burst per
+/// millisecond, so slow rates are not sent as bursts of [`BATCH`].
+fn batch_size(rate: u64) -> usize {
+    if rate == 0 {
+        return BATCH;
+    }
+    ((rate / 1000) as usize).clamp(1, BATCH)
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -157,8 +166,7 @@ impl Pacer {
 fn run_udp(options: &Options) -> Result<(), String> {
     let to = options.to()?;
     let messages = options.messages()?;
-    let socket =
-        UdpSocket::bind("127.0.0.1:0").map_err(|err| format!("failed to bind: {err}"))?;
+    let socket = UdpSocket::bind("127.0.0.1:0").map_err(|err| format!("failed to bind: {err}"))?;
     socket
         .connect(to)
         .map_err(|err| format!("failed to connect to {to}: {err}"))?;
@@ -171,8 +179,7 @@ fn run_ceiling(options: &Options) -> Result<(), String> {
     let messages = options.messages()?;
     let sink = UdpSocket::bind("127.0.0.1:0").map_err(|err| format!("failed to bind: {err}"))?;
     let to = sink.local_addr().map_err(|err| err.to_string())?;
-    let socket =
-        UdpSocket::bind("127.0.0.1:0").map_err(|err| format!("failed to bind: {err}"))?;
+    let socket = UdpSocket::bind("127.0.0.1:0").map_err(|err| format!("failed to bind: {err}"))?;
     socket
         .connect(to)
         .map_err(|err| format!("failed to connect to {to}: {err}"))?;
@@ -204,7 +211,7 @@ impl std::fmt::Display for SendReport {
 }
 
 /// Sends `count` datagrams on a connected socket, cycling through
-/// `messages`, with sendmmsg(2) in batches of [`BATCH`].
+/// `messages`, with sendmmsg(2) in batches of up to [`BATCH`].
 fn send_datagrams(
     socket: &UdpSocket,
     messages: &[Vec<u8>],
@@ -216,9 +223,10 @@ fn send_datagrams(
     let mut sent = 0u64;
     let mut failed = 0u64;
     let mut next = 0usize;
+    let batch_max = batch_size(rate);
     while sent + failed < count {
         pacer.wait_until_due(sent + failed);
-        let batch = BATCH.min((count - sent - failed) as usize);
+        let batch = batch_max.min((count - sent - failed) as usize);
         let mut iovecs: Vec<libc::iovec> = Vec::with_capacity(batch);
         for i in 0..batch {
             let message = &messages[(next + i) % messages.len()];
@@ -279,9 +287,10 @@ fn run_tcp(options: &Options) -> Result<(), String> {
     let pacer = Pacer::new(options.rate);
     let mut sent = 0u64;
     let mut buffer = Vec::with_capacity(BATCH * 512);
+    let batch_max = batch_size(options.rate) as u64;
     while sent < options.count {
         pacer.wait_until_due(sent);
-        let batch = (BATCH as u64).min(options.count - sent);
+        let batch = batch_max.min(options.count - sent);
         buffer.clear();
         for i in 0..batch {
             buffer.extend_from_slice(&frames[((sent + i) as usize) % frames.len()]);
