@@ -59,13 +59,14 @@ else
     IMAGE_TCP_COUNT=2000
     CAPACITIES=(16MiB 64MiB 256MiB)
     MEMORY_CHUNK=200000
-    QUERY_FILL=1050000
+    QUERY_FILL=1000000
     QUERY_REQUESTS=200
 fi
 # A step is skipped once a collector lost more than this share (in %) at a
 # lower rate, to keep the run short.
 GIVE_UP_LOSS=50
-# Rate for filling the store in the memory and query runs.
+# Rate for filling the store over UDP in the memory and query runs when
+# logkeep has no TCP receiver.
 MEMORY_RATE=${MEMORY_RATE:-50000}
 
 # The UDP receive buffer the peers ask for: what logkeep serve asks for
@@ -189,6 +190,19 @@ field() {
 
 calc() {
     python3 -c "print($1)"
+}
+
+# Sends $1 messages to the running logkeep to fill its store: over TCP
+# when it has a TCP receiver, because TCP loses nothing, else over UDP at
+# MEMORY_RATE.
+fill_logkeep() {
+    if [ -n "$TCP_PORT" ]; then
+        "$GENERATOR" tcp --to "127.0.0.1:$TCP_PORT" --file "$MESSAGES" --rate 0 \
+            --count "$1" >/dev/null
+    else
+        "$GENERATOR" udp --to "127.0.0.1:$UDP_PORT" --file "$MESSAGES" \
+            --rate "$MEMORY_RATE" --count "$1" >/dev/null
+    fi
 }
 
 # --- generator ceiling --------------------------------------------------------
@@ -339,9 +353,9 @@ emit ""
 if [[ " $systems " == *" logkeep "* ]]; then
     emit "### logkeep memory against --capacity"
     emit ""
-    emit "Each run sends messages at $MEMORY_RATE msg/s in chunks of $MEMORY_CHUNK until"
-    emit "the store starts evicting, then a quarter more, so the store is full and"
-    emit "has wrapped. RSS is VmRSS right after start (empty) and at the end (full);"
+    emit "Each run sends messages in chunks of $MEMORY_CHUNK (over TCP, or over UDP at"
+    emit "$MEMORY_RATE msg/s without a TCP receiver) until the store starts evicting,"
+    emit "then a quarter more, so the store is full and has wrapped. RSS is VmRSS right after start (empty) and at the end (full);"
     emit "growth / capacity leaves out the memory of the empty process."
     emit ""
     emit "| --capacity | sent | events stored | evicted | RSS empty (MiB) | RSS full (MiB) | RSS / capacity | growth / capacity | RSS per stored event (B) | RSS per raw byte stored |"
@@ -353,13 +367,11 @@ if [[ " $systems " == *" logkeep "* ]]; then
         rss_empty=$(($(rss_kib "$SYSTEM_PID") * 1024))
         sent=0
         for _ in $(seq 100); do
-            "$GENERATOR" udp --to "127.0.0.1:$UDP_PORT" --file "$MESSAGES" \
-                --rate "$MEMORY_RATE" --count "$MEMORY_CHUNK" >/dev/null
+            fill_logkeep "$MEMORY_CHUNK"
             sent=$((sent + MEMORY_CHUNK))
             if [ "$(logkeep_stats | jq '.evicted')" -gt 0 ]; then break; fi
         done
-        "$GENERATOR" udp --to "127.0.0.1:$UDP_PORT" --file "$MESSAGES" \
-            --rate "$MEMORY_RATE" --count "$((sent / 4))" >/dev/null
+        fill_logkeep "$((sent / 4))"
         sent=$((sent + sent / 4))
         settle logkeep
         stats=$(logkeep_stats)
@@ -381,8 +393,7 @@ fi
 if [[ " $systems " == *" logkeep "* ]]; then
     note "queries over $QUERY_FILL messages"
     LOGKEEP_CAPACITY=1GiB start_logkeep "$RUN_DIR/logkeep-query"
-    "$GENERATOR" udp --to "127.0.0.1:$UDP_PORT" --file "$MESSAGES" --rate 50000 \
-        --count "$QUERY_FILL" >/dev/null
+    fill_logkeep "$QUERY_FILL"
     settle logkeep
     events=$(logkeep_stats | jq '.events')
     "$GENERATOR" udp --to "127.0.0.1:$UDP_PORT" --file "$MESSAGES" --rate 5000 \
