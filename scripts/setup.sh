@@ -6,7 +6,20 @@
 #   - QEMU (qemu-system-x86), iproute2 (tap mode, tap tests) and curl.
 # apt packages are installed one per command: several at once failed with
 # "held broken packages" on some Debian machines.
+#   - with --test, also rsyslog, which the forwarding tests start on
+#     loopback as a real receiver (never as the system logger).
 set -euo pipefail
+
+with_test_peers=0
+for argument in "$@"; do
+    case "$argument" in
+        --test) with_test_peers=1 ;;
+        *)
+            echo "setup: unknown argument $argument (expected --test)" >&2
+            exit 2
+            ;;
+    esac
+done
 
 TOOLCHAIN="nightly-2025-03-15"
 
@@ -39,6 +52,9 @@ packages=(
     "ip:iproute2"
     "curl:curl"
 )
+if [[ "$with_test_peers" == 1 ]]; then
+    packages+=("rsyslogd:rsyslog")
+fi
 updated=0
 for entry in "${packages[@]}"; do
     command_name="${entry%%:*}"
@@ -58,6 +74,23 @@ for entry in "${packages[@]}"; do
         updated=1
     fi
     log "installing $package"
-    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "$package"
+    # policy-rc.d exit code 101 stops the package's maintainer scripts from
+    # starting a service, so rsyslog does not become the machine's logger.
+    policy=/usr/sbin/policy-rc.d
+    added_policy=0
+    if [[ ! -e "$policy" ]]; then
+        printf '#!/bin/sh\nexit 101\n' | "${sudo_cmd[@]}" tee "$policy" >/dev/null
+        "${sudo_cmd[@]}" chmod +x "$policy"
+        added_policy=1
+    fi
+    status=0
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "$package" || status=$?
+    if [[ "$added_policy" == 1 ]]; then
+        "${sudo_cmd[@]}" rm -f "$policy"
+    fi
+    if [[ "$status" != 0 ]]; then
+        log "installing $package failed (apt-get exit $status)"
+        exit "$status"
+    fi
 done
 log "done"

@@ -259,6 +259,7 @@ mod mmsg {
                 iov_len: payload.len(),
             })
             .collect();
+
         let mut headers: Vec<libc::mmsghdr> = iovecs
             .iter_mut()
             .map(|iovec| {
@@ -270,6 +271,7 @@ mod mmsg {
                 header
             })
             .collect();
+
         // SAFETY: every header points at one iovec in `iovecs`, and every
         // iovec into a payload borrowed for this call. Both vectors outlive
         // the call, and the kernel only reads the payloads.
@@ -281,6 +283,7 @@ mod mmsg {
                 0,
             )
         };
+
         if sent < 0 {
             return Err(io::Error::last_os_error());
         }

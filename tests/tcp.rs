@@ -342,6 +342,81 @@ fn tcp_counters_in_metrics() {
     assert!(metrics.contains("# TYPE logkeep_tcp_connections_open gauge\n"));
 }
 
+#[test]
+fn random_bytes_keep_receiver_working() {
+    let limits = TcpLimits {
+        max_frame_size: 256,
+        ..TcpLimits::default()
+    };
+    let server = TcpServer::start(limits);
+    // A fixed xorshift sequence, so a failure repeats; weighted towards
+    // the bytes that steer framing (digits, space, LF, NUL, `<`).
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let steering = b"0123456789 \n\0<";
+    let senders: Vec<TcpStream> = (0..4).map(|_| connect(server.tcp)).collect();
+    for mut connection in senders {
+        let mut bytes = Vec::new();
+        for _ in 0..50_000 {
+            let value = next();
+            let byte = if value % 3 == 0 {
+                steering[(value >> 8) as usize % steering.len()]
+            } else {
+                (value >> 16) as u8
+            };
+            bytes.push(byte);
+        }
+        let mut offset = 0;
+        while offset < bytes.len() {
+            let length = 1 + (next() % 3000) as usize;
+            let end = (offset + length).min(bytes.len());
+            connection.write_all(&bytes[offset..end]).unwrap();
+            offset = end;
+        }
+    }
+
+    tcp_round_trip(
+        server.tcp,
+        server.http,
+        "<13>1 - host app - - - afterNoise",
+        "afterNoise",
+    );
+    let stats = server.stats();
+    assert_eq!(stats["tcp_connections"]["accepted"], 5);
+    assert!(stats["tcp_frames"].as_u64() > Some(1), "{stats}");
+}
+
+#[test]
+fn send_reads_stdin_lines() {
+    let server = TcpServer::start(TcpLimits::default());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_logkeep"))
+        .args(["send", "--to", &format!("tcp://{}", server.tcp)])
+        .args(["--severity", "err", "--app-name", "stdinapp"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run logkeep send");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"stdinline one\nstdinline two\n").unwrap();
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("sent 2 messages"), "{stderr}");
+
+    let events = wait_for_events(server.http, "stdinline", 2);
+    assert_eq!(messages(&events).len(), 2);
+    for event in &events {
+        assert_eq!(event["severity"], "err", "{event}");
+        assert_eq!(event["app_name"], "stdinapp", "{event}");
+    }
+}
+
 fn logkeep_send(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_logkeep"))
         .arg("send")

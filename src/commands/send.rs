@@ -171,6 +171,8 @@ fn send(args: SendArgs) -> Result<Summary, String> {
     let payloads = if let Some(path) = &args.file {
         read_raw_lines(path)?
     } else if !args.message.is_empty() {
+        // NOTE: rendered once, so every copy of a --count run carries the
+        // start time as its timestamp.
         let text = args.message.join(" ");
         vec![render_message(&header, args.format, &text, Utc::now())]
     } else {

@@ -235,7 +235,6 @@ impl Worker {
                 None => match Connection::open(&self.destination, self.framing, IO_TIMEOUT) {
                     Ok(opened) => {
                         log::info!("forward: {}: connected", self.destination);
-                        backoff = MIN_BACKOFF;
                         connection.insert(prepare(opened))
                     }
                     Err(error) => {
@@ -253,16 +252,21 @@ impl Worker {
                 },
             };
 
+            // The backoff resets only after a batch went out, so a receiver
+            // that accepts and then closes at once is not retried in a loop.
             match self.send(open, &mut pending) {
-                Ok(()) => {}
+                Ok(()) => backoff = MIN_BACKOFF,
                 Err(error) => {
                     if let Some(suppressed) = failures.check() {
                         log::warn!(
-                            "forward: {}: send failed, reconnecting and sending the batch again: {error} ({suppressed} more failures since the last report)",
-                            self.destination
+                            "forward: {}: send failed, reconnecting in {} ms to send the batch again: {error} ({suppressed} more failures since the last report)",
+                            self.destination,
+                            backoff.as_millis()
                         );
                     }
                     connection = None;
+                    self.sleep(backoff);
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
                 }
             }
         }

@@ -24,7 +24,8 @@ use super::{Collector, Shutdown};
 #[derive(Clone, Copy, Debug)]
 pub struct TcpLimits {
     /// Connections read at once. Further connections are accepted and
-    /// closed at once, so the sender sees a close rather than a hang.
+    /// closed at once, so the sender gets a close rather than a hang. Each
+    /// open connection holds a 64 KiB read buffer and up to one frame.
     pub max_connections: usize,
     /// Time a connection may send nothing before it is closed; zero
     /// disables the timeout.
