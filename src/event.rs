@@ -261,7 +261,7 @@ pub struct Message<'a> {
     /// Whether RFC 5424 MSG started with a UTF-8 byte-order mark, which is
     /// stripped from `message`.
     pub bom: bool,
-    /// Why no grammar matched, for `unparsed` messages. RFC 5424 messages
+    /// Reason no grammar matched, for `unparsed` messages. RFC 5424 messages
     /// with malformed STRUCTURED-DATA keep their header and also set it.
     pub parse_error: Option<String>,
     /// The bytes as received, for forwarding unchanged and for audit.

@@ -1,8 +1,8 @@
-//! Why a message did not match a grammar.
+//! Errors that stop a message from matching a grammar.
 
 use core::fmt;
 
-/// What was wrong with one header field (HOSTNAME, APP-NAME, …).
+/// Fault found in one header field (HOSTNAME, APP-NAME, …).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FieldFault {
     /// The field is longer than its RFC 5424 § 6 limit.
@@ -31,8 +31,8 @@ impl fmt::Display for FieldFault {
 pub enum ParseError {
     #[error("empty message")]
     Empty,
-    /// Neither a PRI, a timestamp nor `key=value` pairs start the input.
-    #[error("no syslog header: expected <PRI>, a timestamp or key=value pairs")]
+    /// Neither a PRI nor a timestamp starts the input.
+    #[error("no syslog header: expected <PRI> or a timestamp")]
     Header,
     #[error("invalid pri: expected <0-191> without leading zeros")]
     PriSyntax,

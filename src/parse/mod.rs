@@ -7,7 +7,8 @@
 //!    after it can be trusted to be syslog.
 //! 2. `VERSION SP` after PRI commits to RFC 5424 ([`rfc5424`]). A fault in
 //!    a header field makes the message `unparsed` with `parse_error` naming
-//!    the field; facility and severity stay set. Malformed
+//!    the field; facility and severity stay set. A TIMESTAMP without an
+//!    offset is accepted in `default_offset` although § 6.2.3 requires one. Malformed
 //!    STRUCTURED-DATA keeps the header: the message is `rfc5424` with no
 //!    structured data, `message` holds everything from the
 //!    STRUCTURED-DATA field on, and `parse_error` says what was wrong.
@@ -135,13 +136,13 @@ fn parse_after_pri<'a>(
     rest: &'a [u8],
     options: &ParseOptions,
 ) -> Message<'a> {
-    if let Some(result) = rfc5424::parse(rest) {
+    if let Some(result) = rfc5424::parse(rest, options.default_offset) {
         return match result {
             Ok(parsed) => from_rfc5424(input, parsed),
             Err(error) => unparsed(input, trimmed, error),
         };
     }
-    if let Some(parsed) = rfc5424::parse_without_version(rest) {
+    if let Some(parsed) = rfc5424::parse_without_version(rest, options.default_offset) {
         return from_rfc5424(input, parsed);
     }
     match rfc3164::parse(rest, options, true) {

@@ -70,15 +70,28 @@ pub fn render_rfc5424(event: &Event) -> Vec<u8> {
     out.push(b' ');
     push_field(&mut out, event.msgid.as_deref(), 32);
     out.push(b' ');
+    push_structured_data(&mut out, event);
+    if event.bom || !event.message.is_empty() {
+        out.push(b' ');
+        if event.bom {
+            out.extend(b"\xEF\xBB\xBF");
+        }
+        out.extend(event.message.bytes());
+    }
+    out
+}
+
+/// Appends STRUCTURED-DATA, or the NILVALUE when there is none.
+fn push_structured_data(out: &mut Vec<u8>, event: &Event) {
     if event.structured_data.is_empty() {
         out.push(b'-');
     }
     for element in &event.structured_data {
         out.push(b'[');
-        push_sd_name(&mut out, &element.id);
+        push_sd_name(out, &element.id);
         for (name, value) in &element.params {
             out.push(b' ');
-            push_sd_name(&mut out, name);
+            push_sd_name(out, name);
             out.extend(b"=\"");
             for byte in value.bytes() {
                 if matches!(byte, b'"' | b'\\' | b']') {
@@ -90,12 +103,4 @@ pub fn render_rfc5424(event: &Event) -> Vec<u8> {
         }
         out.push(b']');
     }
-    if event.bom || !event.message.is_empty() {
-        out.push(b' ');
-        if event.bom {
-            out.extend(b"\xEF\xBB\xBF");
-        }
-        out.extend(event.message.bytes());
-    }
-    out
 }

@@ -6,10 +6,10 @@
 //! ```
 //!
 //! RFC 3164 describes what was observed rather than a grammar, and senders
-//! differ: BusyBox, haproxy and pfSense leave the hostname out (`tag:`
-//! right after the timestamp), Cisco IOS puts a sequence number, the
+//! differ. BusyBox, haproxy and pfSense leave the hostname out (`tag:`
+//! right after the timestamp). Cisco IOS puts a sequence number, the
 //! hostname and `*`/`.` clock-sync markers before the timestamp and a
-//! `%FAC-SEV-MNEMONIC:` tag after it, and many stamps carry a year,
+//! `%FAC-SEV-MNEMONIC:` tag after it. Many stamps carry a year,
 //! milliseconds or an RFC 3339 time. The rules below decide each word by
 //! its shape, never by looking further than the next word, so the parser
 //! stays linear.
@@ -99,7 +99,7 @@ fn uptime(input: &[u8]) -> Option<&[u8]> {
     (clock || days).then_some(rest)
 }
 
-/// What a Cisco-style prefix before the timestamp contained.
+/// Fields found in a Cisco-style prefix before the timestamp.
 #[derive(Default)]
 struct Prefix<'a> {
     hostname: Option<&'a [u8]>,
@@ -129,8 +129,9 @@ fn header_start<'a>(
             rest = after;
             continue;
         }
-        // NX-OS sends an empty sequence number: `<189>: 2021 Jun 15 …`.
-        if let Some(after) = rest.strip_prefix(b": ") {
+        // NX-OS sends an empty sequence number (`<189>: 2021 Jun 15 …`)
+        // and some ASA releases a bare colon (`<166>:Jun 15 …`).
+        if let Some(after) = rest.strip_prefix(b":") {
             prefix.cisco = true;
             rest = after;
             continue;
@@ -151,8 +152,17 @@ fn header_start<'a>(
                 break;
             }
             prefix.hostname = Some(token);
-        } else if !spaced && !token.contains(&b' ') && timestamp_at(after, options)?.is_some() {
-            // An IOS-XR node name glued to the stamp: `RP/0/RSP0/CPU0:Jun 15 …`.
+        } else if !spaced && timestamp_at(after, options)?.is_some() {
+            // An IOS-XR node name glued to the stamp, after the hostname
+            // when one is configured: `router1 RP/0/RSP0/CPU0:Jun 15 …`.
+            let (first, node) = word(token);
+            let node = one_space(node);
+            if node.contains(&b' ') || (!node.is_empty() && prefix.hostname.is_some()) {
+                break;
+            }
+            if !node.is_empty() {
+                prefix.hostname = Some(first);
+            }
         } else {
             break;
         }
@@ -161,28 +171,57 @@ fn header_start<'a>(
     Ok((prefix, None, rest))
 }
 
-/// Whether `word` is a Cisco message tag such as `%ASA-6-302013:`.
+/// Checks whether `word` is a Cisco message tag such as `%ASA-6-302013:`.
 fn is_cisco_mnemonic(word: &[u8]) -> bool {
     word.len() > 2 && word[0] == b'%' && word.ends_with(b":") && word.contains(&b'-')
 }
 
+/// Checks whether `word` is an IPv6 address, bare or in brackets.
 fn is_ipv6(word: &[u8]) -> bool {
-    core::str::from_utf8(word).is_ok_and(|text| text.parse::<core::net::Ipv6Addr>().is_ok())
+    let bare = word
+        .strip_prefix(b"[")
+        .and_then(|inner| inner.strip_suffix(b"]"))
+        .unwrap_or(word);
+    core::str::from_utf8(bare).is_ok_and(|text| text.parse::<core::net::Ipv6Addr>().is_ok())
 }
 
-/// Whether the first word after the timestamp is a TAG rather than a
-/// HOSTNAME: it ends in `:` or carries `[pid]`, or it contains a `:`
-/// without being an IPv6 address (`tag:text`). `host: %ASA-…:` is the
-/// Cisco ASA form with a hostname.
+/// Checks whether the content is an ArcSight CEF or IBM LEEF record, whose
+/// `CEF:0|…` start is a format marker, not a `tag:`.
+fn is_cef_or_leef(word: &[u8]) -> bool {
+    word.starts_with(b"CEF:") || word.starts_with(b"LEEF:")
+}
+
+/// Checks whether the first word after the timestamp is a TAG rather than a
+/// HOSTNAME. A TAG ends in `:`, carries `[pid]` or contains a `:` without
+/// being an IPv6 address (`tag:text`). Two `word:` forms are hostnames:
+/// Cisco ASA's `host: %ASA-…:` and UniFi's `host,mac,firmware:`.
 fn is_tag_word(first: &[u8], after: &[u8]) -> bool {
     if is_ipv6(first) {
         return false;
     }
+    if is_cef_or_leef(first) {
+        return false;
+    }
     if first.ends_with(b":") {
+        // UniFi access points send `hostname,mac,firmware:` before the tag.
+        if first.contains(&b',') {
+            return false;
+        }
         let (next, _) = word(one_space(after));
         return !is_cisco_mnemonic(next);
     }
-    pid_tag(first).is_some() || first.contains(&b':')
+    pid_tag(first).is_some() || glued_colon(first).is_some()
+}
+
+/// Finds the colon of a `tag:text` word (rsyslog's `tag5:msgnum:5`). The
+/// tag needs a letter, so times (`12:30`) and sequence numbers stay
+/// content, and `scheme://` is a URL, not a tag.
+fn glued_colon(word: &[u8]) -> Option<usize> {
+    let colon = word.iter().position(|byte| *byte == b':')?;
+    let tag = &word[..colon];
+    let has_letter = tag.iter().any(u8::is_ascii_alphabetic);
+    let is_url = word[colon + 1..].starts_with(b"//");
+    (has_letter && !is_url).then_some(colon)
 }
 
 /// Splits `tag[pid]` with an optional `:`; returns the tag, the pid and
@@ -208,10 +247,10 @@ struct Tagged<'a> {
 }
 
 /// Parses `TAG[PID]: CONTENT`, `TAG: CONTENT` or, with `glued`,
-/// `TAG:CONTENT`. A word without `:` or `[pid]` is left in the content:
+/// `TAG:CONTENT`. A word without `:` or `[pid]` is left in the content.
 /// RFC 3164 § 4.1.3 lets a space end the TAG, but devices also send
-/// content without a tag (RFC 3164 § 5.4, example 2: `Use the BFG!`), and
-/// misfiling the first word of a sentence loses more than leaving a tag in
+/// content without a tag (RFC 3164 § 5.4, example 2: `Use the BFG!`).
+/// Misfiling the first word of a sentence loses more than leaving a tag in
 /// the message.
 fn tagged(input: &[u8], glued: bool) -> Tagged<'_> {
     let (first, after) = word(input);
@@ -220,12 +259,26 @@ fn tagged(input: &[u8], glued: bool) -> Tagged<'_> {
         procid: None,
         message: input,
     };
+    if is_cef_or_leef(first) {
+        return untagged;
+    }
     if let Some((tag, pid, consumed)) = pid_tag(first) {
         return Tagged {
             app_name: Some(tag),
             procid: Some(pid),
             message: one_space(&input[consumed..]),
         };
+    }
+    // Snare and NXLog end `MSWinEventLog` with a TAB, not a colon.
+    if let Some(tab) = first.iter().position(|byte| *byte == b'\t') {
+        let tag = &first[..tab];
+        if !tag.is_empty() && tag.iter().all(u8::is_ascii_alphanumeric) {
+            return Tagged {
+                app_name: Some(tag),
+                procid: None,
+                message: &input[tab + 1..],
+            };
+        }
     }
     if let Some(tag) = first.strip_suffix(b":") {
         return Tagged {
@@ -234,8 +287,8 @@ fn tagged(input: &[u8], glued: bool) -> Tagged<'_> {
             message: one_space(after),
         };
     }
-    match first.iter().position(|byte| *byte == b':') {
-        Some(colon) if glued && colon > 0 => Tagged {
+    match glued_colon(first) {
+        Some(colon) if glued => Tagged {
             app_name: Some(&first[..colon]),
             procid: None,
             message: &input[colon + 1..],
@@ -244,10 +297,17 @@ fn tagged(input: &[u8], glued: bool) -> Tagged<'_> {
     }
 }
 
-/// Turns the hostname word into a field. UniFi sends
+/// Turns the hostname word into a field, without the brackets of an IPv6
+/// address. UniFi sends
 /// `hostname,mac,firmware` in its place; the fields after the first comma
 /// stay only in the raw bytes.
 fn hostname_field(word: &[u8]) -> Cow<'_, str> {
+    if let Some(inner) = word
+        .strip_prefix(b"[")
+        .and_then(|inner| inner.strip_suffix(b"]"))
+    {
+        return text(inner);
+    }
     let end = word
         .iter()
         .position(|byte| *byte == b',')
@@ -395,10 +455,44 @@ mod tests {
     }
 
     #[test]
+    fn url_or_time_after_hostname_is_content() {
+        let parsed = ok(b"Jun 15 02:35:28 monitor http://example.net/ is down");
+        assert_eq!(parsed.hostname.as_deref(), Some("monitor"));
+        assert_eq!(parsed.app_name, None);
+        assert_eq!(parsed.message, "http://example.net/ is down");
+        let parsed = ok(b"Jun 15 02:35:28 host 12:30 backup started");
+        assert_eq!(parsed.app_name, None);
+        assert_eq!(parsed.message, "12:30 backup started");
+    }
+
+    #[test]
     fn ipv6_hostname() {
         let parsed = ok(b"Jun 15 02:35:28 2001:db8::1 sshd[5]: accepted");
         assert_eq!(parsed.hostname.as_deref(), Some("2001:db8::1"));
         assert_eq!(parsed.app_name.as_deref(), Some("sshd"));
+    }
+
+    #[test]
+    fn bracketed_ipv6_hostname() {
+        let parsed = ok(b"Jun 15 02:35:28 [2001:db8::1] app: x");
+        assert_eq!(parsed.hostname.as_deref(), Some("2001:db8::1"));
+        assert_eq!(parsed.app_name.as_deref(), Some("app"));
+    }
+
+    #[test]
+    fn check_point_cef_is_not_split_as_tag() {
+        let parsed =
+            ok(b"Jun 15 02:35:28 fw CEF:0|Check Point|VPN-1|Check Point|Log|Accept|Unknown|");
+        assert_eq!(parsed.hostname.as_deref(), Some("fw"));
+        assert_eq!(parsed.app_name, None);
+        assert!(parsed.message.starts_with("CEF:0|Check Point"));
+    }
+
+    #[test]
+    fn palo_alto_cef_right_after_pri() {
+        let parsed = ok(b"CEF:0|Palo Alto Networks|PAN-OS|10.0|TRAFFIC|end|3|rt=x");
+        assert_eq!(parsed.app_name, None);
+        assert!(parsed.message.starts_with("CEF:0|"));
     }
 
     #[test]
@@ -469,6 +563,56 @@ mod tests {
         let parsed = ok(b"Jun 15 02:35:28 switch-1,18e8294876c3,v4.0.66 switch: DOT1S: x");
         assert_eq!(parsed.hostname.as_deref(), Some("switch-1"));
         assert_eq!(parsed.app_name.as_deref(), Some("switch"));
+    }
+
+    #[test]
+    fn cisco_asa_leading_colon() {
+        let parsed = ok(b":Jun 15 02:35:28 UTC: %ASA-6-302013: Built outbound");
+        assert_eq!(stamp(&parsed), "2024-06-15T02:35:28+00:00");
+        assert_eq!(parsed.app_name.as_deref(), Some("%ASA-6-302013"));
+    }
+
+    #[test]
+    fn cisco_iosxr_hostname_and_node_name() {
+        let input = b"1234: router1 RP/0/RSP0/CPU0:Jun 15 02:35:28.123 UTC: ifmgr[227]: %PKT_INFRA-LINK-3-UPDOWN : down";
+        let parsed = ok(input);
+        assert_eq!(parsed.hostname.as_deref(), Some("router1"));
+        assert_eq!(stamp(&parsed), "2024-06-15T02:35:28.123+00:00");
+        assert_eq!(parsed.app_name.as_deref(), Some("ifmgr"));
+    }
+
+    #[test]
+    fn unifi_access_point_hostname_with_colon() {
+        let parsed = ok(b"Jun 15 02:35:28 U7PG2,f09fc2238301,v4.3.20: hostapd: ath0: STA x");
+        assert_eq!(parsed.hostname.as_deref(), Some("U7PG2"));
+        assert_eq!(parsed.app_name.as_deref(), Some("hostapd"));
+        assert_eq!(parsed.message, "ath0: STA x");
+    }
+
+    #[test]
+    fn snare_tab_separated_tag() {
+        let parsed = ok(b"Jun 15 02:35:28 WINHOST MSWinEventLog\t1\tSecurity\t540 x");
+        assert_eq!(parsed.hostname.as_deref(), Some("WINHOST"));
+        assert_eq!(parsed.app_name.as_deref(), Some("MSWinEventLog"));
+        assert_eq!(parsed.message, "1\tSecurity\t540 x");
+    }
+
+    #[test]
+    fn rfc3164_example_3_zone_and_year() {
+        let input = b"Aug 24 05:34:00 CST 1987 mymachine myproc[10]: %% It's time";
+        let parsed = ok(input);
+        assert_eq!(stamp(&parsed), "1987-08-24T05:34:00+00:00");
+        assert_eq!(parsed.hostname.as_deref(), Some("mymachine"));
+        assert_eq!(parsed.procid.as_deref(), Some("10"));
+    }
+
+    #[test]
+    fn huawei_year_and_glued_offset() {
+        let input = b"Jun 15 2024 02:35:28+08:00 HUAWEI %%01SHELL/5/CMDRECORD(s)[0]:Recorded";
+        let parsed = ok(input);
+        assert_eq!(stamp(&parsed), "2024-06-15T02:35:28+08:00");
+        assert_eq!(parsed.hostname.as_deref(), Some("HUAWEI"));
+        assert_eq!(parsed.message, "Recorded");
     }
 
     #[test]

@@ -51,8 +51,8 @@ pub struct Parsed<'a> {
     pub structured_data: Vec<SdElement<'a>>,
     pub message: Cow<'a, str>,
     pub bom: bool,
-    /// Set when STRUCTURED-DATA was malformed: the header is kept and the
-    /// message holds everything from the STRUCTURED-DATA field on.
+    /// Set when STRUCTURED-DATA was malformed. The header is kept and the
+    /// message contains everything from the STRUCTURED-DATA field on.
     pub structured_data_error: Option<ParseError>,
 }
 
@@ -92,12 +92,13 @@ fn field(
     }
 }
 
-/// Parses the header after `VERSION SP`.
-fn header(input: &[u8]) -> Res<'_, Header<'_>> {
+/// Parses the header after `VERSION SP`; `missing_offset` applies to a
+/// TIMESTAMP without an offset.
+fn header(input: &[u8], missing_offset: FixedOffset) -> Res<'_, Header<'_>> {
     let (rest, timestamp) = if let Some(rest) = input.strip_prefix(b"- ") {
         (rest, None)
     } else {
-        let (rest, timestamp) = rfc5424_timestamp(input)?;
+        let (rest, timestamp) = rfc5424_timestamp(input, Some(missing_offset))?;
         let (rest, _) = char(' ').parse(rest).map_err(|_: nom::Err<ParseError>| {
             nom::Err::Error(ParseError::Timestamp("expected ' ' after the timestamp"))
         })?;
@@ -186,9 +187,9 @@ fn finish<'a>(header: Header<'a>, rest: &'a [u8]) -> Parsed<'a> {
 /// Returns `None` when the input does not start with `VERSION SP`, so the
 /// caller can try other grammars, and `Some(Err)` for a committed message
 /// with a malformed header.
-pub fn parse(input: &[u8]) -> Option<Result<Parsed<'_>, ParseError>> {
+pub fn parse(input: &[u8], missing_offset: FixedOffset) -> Option<Result<Parsed<'_>, ParseError>> {
     let (rest, _) = version(input).ok()?;
-    let result = match cut(header).parse(rest) {
+    let result = match cut(|rest| header(rest, missing_offset)).parse(rest) {
         Ok((rest, header)) => Ok(finish(header, rest)),
         Err(nom::Err::Error(error) | nom::Err::Failure(error)) => Err(error),
         Err(nom::Err::Incomplete(_)) => Err(ParseError::Header),
@@ -201,11 +202,11 @@ pub fn parse(input: &[u8]) -> Option<Result<Parsed<'_>, ParseError>> {
 ///
 /// Nothing is committed here: any fault returns `None` and the caller
 /// tries RFC 3164, which also accepts an RFC 3339 timestamp.
-pub fn parse_without_version(input: &[u8]) -> Option<Parsed<'_>> {
+pub fn parse_without_version(input: &[u8], missing_offset: FixedOffset) -> Option<Parsed<'_>> {
     if !input.first().is_some_and(u8::is_ascii_digit) {
         return None;
     }
-    let (rest, header) = header(input).ok()?;
+    let (rest, header) = header(input, missing_offset).ok()?;
     let parsed = finish(header, rest);
     parsed.structured_data_error.is_none().then_some(parsed)
 }
@@ -213,15 +214,16 @@ pub fn parse_without_version(input: &[u8]) -> Option<Parsed<'_>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::timestamp::utc;
 
     fn ok(input: &[u8]) -> Parsed<'_> {
-        parse(input)
+        parse(input, utc())
             .expect("version matched")
             .expect("valid message")
     }
 
     fn err(input: &[u8]) -> ParseError {
-        parse(input).expect("version matched").unwrap_err()
+        parse(input, utc()).expect("version matched").unwrap_err()
     }
 
     #[test]
@@ -305,6 +307,13 @@ mod tests {
     }
 
     #[test]
+    fn timestamp_without_offset_takes_default() {
+        let parsed = ok(b"1 2021-06-15T02:35:28.123 host app - - - x");
+        let stamp = parsed.header.timestamp.unwrap().to_rfc3339();
+        assert_eq!(stamp, "2021-06-15T02:35:28.123+00:00");
+    }
+
+    #[test]
     fn rejects_text_glued_to_timestamp() {
         let error = err(b"1 2006-01-02T15:04:05Z+07:00 - - - - -");
         assert!(matches!(error, ParseError::Timestamp(_)));
@@ -326,15 +335,15 @@ mod tests {
 
     #[test]
     fn not_rfc5424_without_version() {
-        assert!(parse(b"Oct 11 22:14:15 host").is_none());
-        assert!(parse(b"2021-06-15T02:35:28Z host").is_none());
-        assert!(parse(b"000123: host").is_none());
+        assert!(parse(b"Oct 11 22:14:15 host", utc()).is_none());
+        assert!(parse(b"2021-06-15T02:35:28Z host", utc()).is_none());
+        assert!(parse(b"000123: host", utc()).is_none());
     }
 
     #[test]
     fn nsx_without_version() {
         let input = b"2021-06-15T02:35:28.123Z host-example-1 FIREWALL-PKTLOG - - - INET TERM";
-        let parsed = parse_without_version(input).unwrap();
+        let parsed = parse_without_version(input, utc()).unwrap();
         assert_eq!(parsed.header.app_name.as_deref(), Some("FIREWALL-PKTLOG"));
         assert_eq!(parsed.message, "INET TERM");
     }
@@ -343,6 +352,6 @@ mod tests {
     fn esxi_without_version_and_invalid_sd_is_not_rfc5424() {
         let input =
             b"2021-06-15T02:35:28.123Z host Vpxa: verbose vpxa[1] [Originator@6876 sub=V] x";
-        assert!(parse_without_version(input).is_none());
+        assert!(parse_without_version(input, utc()).is_none());
     }
 }

@@ -8,11 +8,11 @@
 //! SD-NAME         = 1*32PRINTUSASCII ; except '=', SP, ']', %d34 (")
 //! ```
 //!
-//! Two departures, both because the meaning stays unambiguous and
-//! rejecting them would only lose data: spaces around `=` and runs of
-//! spaces between parameters are accepted (a misprinted copy of the RFC's
-//! own example, `eventSource= "Application"`, circulates widely), and an
-//! unescaped `]` inside a quoted value is kept as a `]`.
+//! Two departures are accepted because the meaning stays unambiguous and
+//! rejecting them would only lose data. Spaces may surround `=` and
+//! separate parameters in runs: a misprinted copy of the RFC's own example,
+//! `eventSource= "Application"`, circulates widely. An unescaped `]` inside
+//! a quoted value is kept as a `]`.
 
 use alloc::borrow::Cow;
 use alloc::string::String;

@@ -95,15 +95,25 @@ pub(crate) fn utc() -> FixedOffset {
 }
 
 /// Parses an RFC 5424 TIMESTAMP (RFC 5424 § 6.2.3): `FULL-DATE "T"
-/// FULL-TIME` with upper-case `T` and `Z` and a mandatory offset.
-pub fn rfc5424_timestamp(input: &[u8]) -> Res<'_, DateTime<FixedOffset>> {
+/// FULL-TIME` with upper-case `T` and `Z`.
+///
+/// The RFC makes the offset mandatory. With `missing_offset` set, a stamp
+/// without one is accepted in that offset instead of rejecting the whole
+/// message, because some devices leave it out.
+pub fn rfc5424_timestamp(
+    input: &[u8],
+    missing_offset: Option<FixedOffset>,
+) -> Res<'_, DateTime<FixedOffset>> {
     let (rest, date) = full_date(input).map_err(|_| timestamp_error("expected YYYY-MM-DD"))?;
     let (rest, _) = tag("T")
         .parse(rest)
         .map_err(|_: nom::Err<ParseError>| timestamp_error("expected 'T' after the date"))?;
     let (rest, time) = partial_time(rest).map_err(|error| or_reason(error, "expected hh:mm:ss"))?;
-    let (rest, offset) =
-        time_offset(rest).map_err(|error| or_reason(error, "expected 'Z' or ±hh:mm"))?;
+    let ends = matches!(rest.first(), None | Some(b' '));
+    let (rest, offset) = match missing_offset {
+        Some(offset) if ends => (rest, offset),
+        _ => time_offset(rest).map_err(|error| or_reason(error, "expected 'Z' or ±hh:mm"))?,
+    };
     let local = NaiveDateTime::new(date, time);
     match local.and_local_timezone(offset).single() {
         Some(timestamp) => Ok((rest, timestamp)),
@@ -226,6 +236,21 @@ fn zone_name(input: &[u8]) -> Res<'_, FixedOffset> {
     }
 }
 
+/// Parses ` ZONE YYYY` with a zone name not in [`ZONES`], as in RFC 3164
+/// § 5.4 example 3 (`Aug 24 05:34:00 CST 1987`). The zone is skipped and
+/// `default_offset` applies, because names such as `CST` are ambiguous.
+fn unknown_zone_then_year(input: &[u8]) -> Res<'_, i32> {
+    let (rest, _) = char(' ').parse(input)?;
+    let len = rest
+        .iter()
+        .take_while(|byte| byte.is_ascii_uppercase())
+        .count();
+    if !(2..=5).contains(&len) {
+        return fail("expected a zone name");
+    }
+    space_year(&rest[len..])
+}
+
 /// A BSD timestamp before its year is known.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BsdTimestamp {
@@ -237,9 +262,10 @@ pub struct BsdTimestamp {
 }
 
 /// Parses the RFC 3164 § 4.1.2 TIMESTAMP `Mmm dd hh:mm:ss` and the forms
-/// devices send: any letter case, an unpadded day, milliseconds (Cisco
-/// `service timestamps log datetime msec`), a year before the month, after
-/// the day or after the time, and a known zone name after the time.
+/// devices send. The month may have any letter case and the day may lack
+/// its padding. Cisco adds milliseconds (`service timestamps log datetime
+/// msec`) and a zone name, Huawei a numeric offset. A year may come before
+/// the month, after the day or after the time.
 pub fn bsd_timestamp(input: &[u8]) -> Res<'_, BsdTimestamp> {
     let (rest, leading_year) = opt(|i| {
         let (rest, year) = digits(4).parse(i)?;
@@ -252,9 +278,16 @@ pub fn bsd_timestamp(input: &[u8]) -> Res<'_, BsdTimestamp> {
     let (rest, middle_year) = opt(space_year).parse(rest)?;
     let (rest, _) = char(' ').parse(rest)?;
     let (rest, time) = partial_time(rest)?;
+    // Huawei VRP glues a numeric offset to the time: `02:35:28+08:00`.
+    let (rest, numeric_offset) = opt(time_offset).parse(rest)?;
     let (rest, trailing_year) = opt(space_year).parse(rest)?;
-    let (rest, offset) = opt(zone_name).parse(rest)?;
-    let year = leading_year.or(middle_year).or(trailing_year);
+    let (rest, named_offset) = opt(zone_name).parse(rest)?;
+    let (rest, zone_year) = match (named_offset, trailing_year) {
+        (None, None) => opt(unknown_zone_then_year).parse(rest)?,
+        _ => (rest, None),
+    };
+    let year = leading_year.or(middle_year).or(trailing_year).or(zone_year);
+    let offset = numeric_offset.or(named_offset);
     let stamp = BsdTimestamp {
         month,
         day,
@@ -274,9 +307,9 @@ impl BsdTimestamp {
     /// Resolves the year and offset.
     ///
     /// RFC 3164 timestamps carry no year, so the year of `received_at` (in
-    /// the sender's offset) is used, one year earlier when that would put
-    /// the message more than a day in the future: a December message read
-    /// in January belongs to the previous year.
+    /// the sender's offset) is used. When that would put the message more
+    /// than a day in the future, the previous year is used instead, so a
+    /// December message read in January lands in December.
     pub fn resolve(
         &self,
         received_at: DateTime<Utc>,
@@ -316,7 +349,7 @@ mod tests {
     }
 
     fn rfc5424(input: &[u8]) -> Result<String, ParseError> {
-        match rfc5424_timestamp(input) {
+        match rfc5424_timestamp(input, None) {
             Ok((_, stamp)) => Ok(stamp.to_rfc3339()),
             Err(nom::Err::Error(error) | nom::Err::Failure(error)) => Err(error),
             Err(nom::Err::Incomplete(_)) => unreachable!("complete parsers"),
@@ -327,6 +360,15 @@ mod tests {
     fn rfc5424_fraction_and_offset() {
         let text = rfc5424(b"2003-08-24T05:14:15.000003-07:00").unwrap();
         assert_eq!(text, "2003-08-24T05:14:15.000003-07:00");
+    }
+
+    #[test]
+    fn rfc5424_missing_offset_only_when_allowed() {
+        assert!(rfc5424(b"2021-06-15T02:35:28.123 host").is_err());
+        let offset = FixedOffset::east_opt(3600);
+        let (rest, stamp) = rfc5424_timestamp(b"2021-06-15T02:35:28.123 host", offset).unwrap();
+        assert_eq!(stamp.to_rfc3339(), "2021-06-15T02:35:28.123+01:00");
+        assert_eq!(rest, b" host");
     }
 
     #[test]
@@ -401,6 +443,22 @@ mod tests {
     fn bsd_upper_case_month() {
         let (_, stamp) = bsd_timestamp(b"OCT 11 22:14:15 : a message").unwrap();
         assert_eq!(stamp.month, 10);
+    }
+
+    #[test]
+    fn huawei_glued_numeric_offset() {
+        let (rest, stamp) = bsd_timestamp(b"Jun 15 2024 02:35:28+08:00 HUAWEI %%01").unwrap();
+        assert_eq!(stamp.offset, FixedOffset::east_opt(8 * 3600));
+        assert_eq!(stamp.year, Some(2024));
+        assert_eq!(rest, b" HUAWEI %%01");
+    }
+
+    #[test]
+    fn rfc3164_example_3_zone_and_year() {
+        let (rest, stamp) = bsd_timestamp(b"Aug 24 05:34:00 CST 1987 mymachine").unwrap();
+        assert_eq!(stamp.year, Some(1987));
+        assert_eq!(stamp.offset, None);
+        assert_eq!(rest, b" mymachine");
     }
 
     #[test]

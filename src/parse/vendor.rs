@@ -1,6 +1,7 @@
 //! `key=value` bodies that firewalls send after PRI without a syslog
-//! header: FortiGate (`date=2021-06-15 time=02:35:28 devname=fw1 …`) and
-//! SonicWall (`id=firewall sn=… time="2021-06-15 02:35:28 UTC" fw=… …`).
+//! header: FortiGate (`date=2021-06-15 time=02:35:28 devname=fw1 …`),
+//! Sophos (`device_name=…`) and SonicWall
+//! (`id=firewall sn=… time="2021-06-15 02:35:28 UTC" fw=… …`).
 //!
 //! The whole body stays the message; the device name and time become the
 //! hostname and timestamp when they are present.
@@ -111,7 +112,7 @@ pub fn parse<'a>(input: &'a [u8], options: &ParseOptions) -> Option<Parsed<'a>> 
             break;
         };
         match key {
-            b"devname" | b"fw" if hostname.is_none() && !value.is_empty() => {
+            b"devname" | b"device_name" | b"fw" if hostname.is_none() && !value.is_empty() => {
                 hostname = Some(text(value));
             }
             b"date" => date = Some(value),
