@@ -199,7 +199,9 @@ impl Drop for Guest {
 /// host port before the guest listens, then closes).
 fn try_get(addr: SocketAddr, path: &str) -> Option<(u16, Vec<u8>)> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(20))).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .ok()?;
     let request = format!("GET {path} HTTP/1.1\r\nHost: guest\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).ok()?;
     let mut bytes = Vec::new();
@@ -214,7 +216,12 @@ fn try_get(addr: SocketAddr, path: &str) -> Option<(u16, Vec<u8>)> {
 fn get_json(addr: SocketAddr, path: &str) -> Value {
     let (status, body) =
         try_get(addr, path).unwrap_or_else(|| panic!("GET {path} from {addr} failed"));
-    assert_eq!(status, 200, "GET {path}: {}", String::from_utf8_lossy(&body));
+    assert_eq!(
+        status,
+        200,
+        "GET {path}: {}",
+        String::from_utf8_lossy(&body)
+    );
     serde_json::from_slice(&body).unwrap_or_else(|error| {
         panic!(
             "GET {path}: body is not JSON ({error}): {}",
@@ -360,7 +367,13 @@ fn image_collects_over_user_networking() {
     ]
     .map(String::from)
     .to_vec();
-    let mut guest = Guest::start(&[], &dir, &image, &run_args, &["serve", "--capacity", "4MiB"]);
+    let mut guest = Guest::start(
+        &[],
+        &dir,
+        &image,
+        &run_args,
+        &["serve", "--capacity", "4MiB"],
+    );
     guest.wait_for_listening();
 
     let udp = SocketAddr::from((Ipv4Addr::LOCALHOST, udp_port));
@@ -393,7 +406,9 @@ struct Namespace(String);
 
 impl Drop for Namespace {
     fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "delete", &self.0]).status();
+        let _ = Command::new("ip")
+            .args(["netns", "delete", &self.0])
+            .status();
     }
 }
 
@@ -447,7 +462,16 @@ fn image_collects_over_tap() {
     let namespace = Namespace(name.clone());
     let tap = "lk-tap0";
     ip(&["-n", &namespace.0, "link", "set", "lo", "up"]);
-    ip(&["-n", &namespace.0, "tuntap", "add", "dev", tap, "mode", "tap"]);
+    ip(&[
+        "-n",
+        &namespace.0,
+        "tuntap",
+        "add",
+        "dev",
+        tap,
+        "mode",
+        "tap",
+    ]);
     let host_cidr = format!("{TAP_HOST}/24");
     ip(&["-n", &namespace.0, "addr", "add", &host_cidr, "dev", tap]);
     ip(&["-n", &namespace.0, "link", "set", tap, "up"]);
