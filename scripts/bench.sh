@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Compares logkeep with rsyslog and syslog-ng on this machine in one run:
-# UDP ingest at stepped rates (loss and CPU per message), TCP ingest with
-# octet counting, logkeep's resident memory against --capacity, and query
-# latency over a full store while ingest continues.
+# Compares logkeep with rsyslog and syslog-ng on this machine in one run.
+# It measures UDP ingest at stepped rates (loss and CPU per message) and TCP
+# ingest with octet counting for every collector. For logkeep it also
+# measures resident memory against --capacity and query latency over a full
+# store while ingest continues.
 #
 # Every server is started here on 127.0.0.1 with free ports and stopped at
 # the end. Results go to stdout and to build/bench/results.md (not
@@ -69,9 +70,9 @@ GIVE_UP_LOSS=50
 # logkeep has no TCP receiver.
 MEMORY_RATE=${MEMORY_RATE:-50000}
 
-# The UDP receive buffer the peers ask for: what logkeep serve asks for
-# (8 MiB), capped at net.core.rmem_max as the kernel caps logkeep's request,
-# because rsyslog uses SO_RCVBUFFORCE as root and would otherwise get more.
+# The UDP receive buffer the peers request: the 8 MiB that logkeep serve
+# requests, capped at net.core.rmem_max as the kernel caps logkeep's
+# request. rsyslog uses SO_RCVBUFFORCE as root and would otherwise get more.
 PEER_RECEIVE_BUFFER=$((8 * 1048576))
 rmem_max=$(cat /proc/sys/net/core/rmem_max)
 if [ "$rmem_max" -lt "$PEER_RECEIVE_BUFFER" ]; then PEER_RECEIVE_BUFFER=$rmem_max; fi

@@ -1,5 +1,5 @@
 # Start, count and stop functions for each collector that scripts/bench.sh
-# compares. Sourced by scripts/bench.sh, which sets ROOT, RUN_DIR, LOGKEEP
+# compares. Sourced by scripts/bench.sh, which sets ROOT, RUN_DIR, LOGKEEP,
 # SYSLOG_NG_ROOT and PEER_RECEIVE_BUFFER.
 #
 # Each system NAME provides:
@@ -11,9 +11,9 @@
 #   stop_NAME        stops it and waits for it to exit
 
 # Prints a port that is free on 127.0.0.1 for the protocol in $1 (udp or
-# tcp). The kernel picks it; another process could take it before the
-# collector binds it, in which case the collector fails to start and the
-# harness reports that.
+# tcp), picked by the kernel. Another process could take it before the
+# collector binds it. The collector then fails to start and the harness
+# reports that.
 free_port() {
     python3 - "$1" <<'EOF'
 import socket, sys
@@ -67,7 +67,8 @@ rss_kib() {
 
 # --- logkeep, hosted ------------------------------------------------------
 
-# Extra flags for `logkeep serve`, e.g. LOGKEEP_CAPACITY=1GiB.
+# --capacity of `logkeep serve` in the ingest runs; the memory and query
+# runs set their own.
 LOGKEEP_CAPACITY=${LOGKEEP_CAPACITY:-1GiB}
 
 logkeep_has_tcp() {
@@ -97,8 +98,8 @@ logkeep_stats() {
     curl -sf --max-time 5 "http://127.0.0.1:$HTTP_PORT/stats"
 }
 
-# Prints /stats `received`, or "unavailable" when /stats does not answer
-# (the image can be too busy to answer while it works through a burst).
+# Prints /stats `received`, or "unavailable" when /stats does not respond
+# (the image can be too busy to respond while it works through a burst).
 progress_logkeep() {
     local stats
     if stats=$(logkeep_stats 2>/dev/null); then
@@ -119,7 +120,7 @@ count_logkeep() {
         fi
         sleep 1
     done
-    echo "bench: /stats on port $HTTP_PORT did not answer for 60 s" >&2
+    echo "bench: /stats on port $HTTP_PORT did not respond for 60 s" >&2
     return 1
 }
 
@@ -218,7 +219,7 @@ start_logkeep_image() {
     SYSTEM_PID=$!
 
     # QEMU listens on the forwarded ports before the guest has booted, so
-    # readiness is the first answer from the guest's HTTP server.
+    # readiness is the first response from the guest's HTTP server.
     for _ in $(seq 240); do
         if ! kill -0 "$SYSTEM_PID" 2>/dev/null; then
             echo "bench: QEMU (pid $SYSTEM_PID) exited during boot; see $dir" >&2
@@ -227,7 +228,7 @@ start_logkeep_image() {
         if logkeep_stats >/dev/null 2>&1; then return 0; fi
         sleep 0.5
     done
-    echo "bench: the image did not answer /stats within 120 s; see $dir/serial.log" >&2
+    echo "bench: the image did not respond to /stats within 120 s; see $dir/serial.log" >&2
     stop_pid "$SYSTEM_PID"
     return 1
 }

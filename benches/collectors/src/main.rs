@@ -24,7 +24,7 @@ use std::os::fd::AsRawFd;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-/// The most datagrams handed to one sendmmsg(2) call.
+/// The maximum number of datagrams handed to one sendmmsg(2) call.
 const BATCH: usize = 64;
 
 /// Messages sent in one burst at `rate` per second: about one burst per
@@ -244,8 +244,8 @@ fn send_datagrams(
             header.msg_hdr.msg_iovlen = 1;
         }
         // SAFETY: every header points at one iovec that lives until the call
-        // returns, and every iovec points into a message in `messages`,
-        // which outlives the call; the kernel only reads the buffers.
+        // returns. Every iovec points into a message in `messages`, which
+        // outlives the call, and the kernel only reads the buffers.
         let result = unsafe { libc::sendmmsg(fd, headers.as_mut_ptr(), batch as u32, 0) };
         if result < 0 {
             let err = std::io::Error::last_os_error();
