@@ -409,9 +409,11 @@ if [[ " $systems " == *" logkeep "* ]]; then
     emit "|---|---|---|---|"
     # About 12 % of the corpus messages are err or more severe, 8 % come
     # from the host "host", 2 % contain "error", and the time range covers
-    # the corpus messages stamped in 2019.
+    # the corpus messages stamped in 2019. No message contains
+    # "no-such-text", so that query scans the whole store.
     for path in "/events?limit=100" "/events?severity=err&limit=100" \
         "/events?host=host&limit=100" "/events?q=error&limit=100" \
+        "/events?q=no-such-text&limit=100" \
         "/events?since=2019-01-01T00:00:00Z&until=2019-12-31T23:59:59Z&limit=100" \
         "/stats"; do
         result=$("$GENERATOR" query --to "127.0.0.1:$HTTP_PORT" --path "$path" \
