@@ -14,9 +14,7 @@
 #      linked with libhermit.a by build.rs.
 #   4. loader: boot/ embeds the stripped program and becomes the image.
 #
-# Usage: scripts/build-image.sh [--probe]
-#   --probe  embed image-probe/ (a stand-in collector that binds UDP 514 and
-#            TCP 8080) instead of logkeep, to test the pipeline alone.
+# Usage: scripts/build-image.sh
 # Environment: LOGKEEP_IMAGE_OUT overrides the output path.
 set -euo pipefail
 
@@ -30,17 +28,12 @@ app_dir="$ROOT"
 app_name="logkeep"
 while [[ $# -gt 0 ]]; do
     case "$1" in
-        --probe)
-            app_dir="$ROOT/image-probe"
-            app_name="image-probe"
-            shift
-            ;;
         -h | --help)
-            sed -n '2,22p' "$0"
+            sed -n '2,18p' "$0"
             exit 0
             ;;
         *)
-            echo "build-image.sh: unknown option '$1' (expected --probe)" >&2
+            echo "build-image.sh: unknown option '$1' (it takes none but --help)" >&2
             exit 2
             ;;
     esac

@@ -3,7 +3,8 @@
 # what is already there (safe to run again):
 #   - the pinned Rust toolchain with rust-src (std for Hermit is built from
 #     source), llvm-tools (kernel symbol renaming), rustfmt and clippy;
-#   - QEMU (qemu-system-x86), iproute2 (tap mode, tap tests) and curl.
+#   - QEMU (qemu-system-x86), patch (kernel patches), iproute2 (tap mode,
+#     tap tests) and curl.
 # apt packages are installed one per command: several at once failed with
 # "held broken packages" on some Debian machines.
 #   - with --test, also rsyslog, which the forwarding tests start on
@@ -49,6 +50,7 @@ fi
 # Debian package that provides each command.
 packages=(
     "qemu-system-x86_64:qemu-system-x86"
+    "patch:patch"
     "ip:iproute2"
     "curl:curl"
 )

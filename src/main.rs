@@ -44,9 +44,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// The program arguments. In the unikernel image an empty command line
-/// means `logkeep serve`: a guest booted without arguments after `--` in
-/// the kernel command line should collect, not print usage and stop.
+/// Collects the program arguments. In the unikernel image an empty command
+/// line means `logkeep serve`, because a guest booted without arguments
+/// after `--` in the kernel command line should collect, not print usage.
 fn command_line() -> Vec<OsString> {
     let mut args: Vec<OsString> = std::env::args_os().collect();
     if cfg!(target_os = "hermit") && args.len() <= 1 {

@@ -246,7 +246,7 @@ fn wait_for_received(http: SocketAddr, count: u64) -> Value {
     }
 }
 
-/// Waits until the guest answers HTTP (`/healthz`).
+/// Waits until the guest responds to `GET /healthz` with 200.
 fn wait_for_http(http: SocketAddr) {
     let start = Instant::now();
     while try_get(http, "/healthz").is_none_or(|(status, _)| status != 200) {
@@ -258,8 +258,8 @@ fn wait_for_http(http: SocketAddr) {
     }
 }
 
-/// The messages both tests send: every corpus case that is not empty,
-/// then `marked` RFC 5424 messages with a unique text to search for.
+/// Returns the messages both tests send: every corpus case that is not
+/// empty, and `marked` RFC 5424 messages with a unique text to search for.
 fn messages(marked: usize) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
     let cases: Vec<CorpusCase> = corpus();
     let corpus_messages: Vec<Vec<u8>> = cases
@@ -290,8 +290,8 @@ fn send_paced(socket: &UdpSocket, to: SocketAddr, datagrams: &[Vec<u8>]) {
     }
 }
 
-/// The exchange both tests run once the guest listens: send, then check
-/// `/stats` and `/events` with filters.
+/// Sends the messages to a listening guest, then checks `/stats` and
+/// `/events` with filters. Both tests run this exchange.
 fn exchange(udp: SocketAddr, http: SocketAddr) {
     wait_for_http(http);
     let (corpus_messages, marked_messages) = messages(20);

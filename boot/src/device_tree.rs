@@ -25,7 +25,11 @@ pub fn build(params: &BootParams) -> Result<&'static [u8], Error> {
     fdt.property_u32("#address-cells", 2)?;
     fdt.property_u32("#size-cells", 2)?;
 
-    for region in params.ram.iter().filter_map(crate::pvh::MemmapEntryView::ram) {
+    for region in params
+        .ram
+        .iter()
+        .filter_map(crate::pvh::MemmapEntryView::ram)
+    {
         let memory = fdt.begin_node(&format!("memory@{:x}", region.start))?;
         fdt.property_string("device_type", "memory")?;
         fdt.property_array_u64("reg", &[region.start, region.size])?;

@@ -6,10 +6,10 @@
 //! 32-bit protected mode with paging off, interrupts off, flat segments, no
 //! stack, and the physical address of `hvm_start_info` in `ebx`.
 //!
-//! The stub identity-maps the first GiB: 4 KiB pages for the first 2 MiB,
-//! because the Hermit kernel maps its SMP trampoline at 0x8000 with a 4 KiB
-//! page and fails (`ParentEntryHugePage`) when a 2 MiB page covers it, and
-//! 2 MiB pages above. The tables sit in the loader's `.bss`, below the
+//! The stub identity-maps the first GiB with 2 MiB pages, except the first
+//! 2 MiB, which get 4 KiB pages. The Hermit kernel maps its SMP trampoline
+//! at 0x8000 with a 4 KiB page and fails (`ParentEntryHugePage`) when a
+//! 2 MiB page covers it. The tables sit in the loader's `.bss`, below the
 //! kernel image, where the kernel never hands memory out.
 
 use core::arch::global_asm;

@@ -2,10 +2,10 @@
 //! the logkeep program.
 //!
 //! The program (kernel and application in one static-PIE ELF) is embedded
-//! at build time. At boot the loader reads the hypervisor's start info,
-//! relocates the program to the first 2 MiB boundary above itself, builds
-//! the flattened device tree the kernel reads (memory, command line, ACPI
-//! RSDP), and jumps to the kernel entry with the boot info in `rdi`.
+//! at build time. At boot the loader reads the hypervisor's start info and
+//! relocates the program to the first 2 MiB boundary above itself. It then
+//! builds the flattened device tree the kernel reads (memory, command line,
+//! ACPI RSDP) and jumps to the kernel entry with the boot info in `rdi`.
 //!
 //! Everything the kernel must find after the jump (page tables, device
 //! tree, boot info, stack) lies below the kernel image, because the kernel
@@ -112,10 +112,7 @@ extern "C" fn loader_main(start_info: u32) -> ! {
     // SAFETY: the range lies above the loader, inside RAM and the identity
     // map, and nothing else uses it.
     let memory = unsafe {
-        core::slice::from_raw_parts_mut(
-            kernel_start as *mut MaybeUninit<u8>,
-            kernel_size as usize,
-        )
+        core::slice::from_raw_parts_mut(kernel_start as *mut MaybeUninit<u8>, kernel_size as usize)
     };
     let loaded = program.load_kernel(memory, kernel_start);
 

@@ -40,7 +40,7 @@ pub struct RamRegion {
     pub size: u64,
 }
 
-/// What the loader needs from the hypervisor.
+/// Boot parameters the loader reads from the hypervisor.
 pub struct BootParams {
     pub command_line: &'static str,
     pub rsdp: Option<u64>,
@@ -52,7 +52,7 @@ pub struct BootParams {
 pub struct MemmapEntryView(MemmapEntry);
 
 impl MemmapEntryView {
-    /// The entry as a RAM region, or `None` when it is not usable RAM.
+    /// Converts the entry to a RAM region, or `None` when it is not usable RAM.
     pub fn ram(&self) -> Option<RamRegion> {
         (self.0.kind == E820_RAM && self.0.size > 0).then_some(RamRegion {
             start: self.0.addr,

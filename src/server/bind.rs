@@ -87,6 +87,12 @@ impl fmt::Display for BindError {
                 f,
                 "; no interface has this address: use one of this host's addresses or 0.0.0.0"
             ),
+            // Hermit's socket() returns EINVAL when the kernel found no
+            // network device, so every bind in the image fails this way.
+            io::ErrorKind::InvalidInput if cfg!(target_os = "hermit") => write!(
+                f,
+                "; the guest has no usable network device: start QEMU with -device virtio-net-pci,disable-legacy=on (scripts/run.sh does)"
+            ),
             _ => Ok(()),
         }
     }

@@ -228,8 +228,8 @@ fn read_request(server: &Server, stream: &mut TcpStream) -> io::Result<Response>
             return Err(io::ErrorKind::TimedOut.into());
         }
         // NOTE: the Hermit kernel (0.11) rejects SO_RCVTIMEO with EINVAL, so
-        // in the image a client that stops sending holds its connection
-        // until it closes; --max-connections bounds how many can do so.
+        // in the image a client that stops sending keeps its connection
+        // until it closes, and --max-connections bounds how many can do so.
         if let Err(error) = stream.set_read_timeout(Some(remaining)) {
             if !cfg!(target_os = "hermit") {
                 return Err(error);
