@@ -110,3 +110,29 @@ fn help_documents_every_flag() {
         );
     }
 }
+
+#[test]
+fn default_offset_applies_to_rfc3164() {
+    let server = ChildServer::start(
+        &[
+            "--udp",
+            "127.0.0.1:0",
+            "--http",
+            "127.0.0.1:0",
+            "--default-offset",
+            "+01:00",
+        ],
+        &[],
+    );
+    send_all(
+        server.udp,
+        [&b"<13>Jan  5 15:33:03 host1 app: local time"[..]],
+    );
+    wait_for_received(server.http, 1);
+    let body = get_json(server.http, "/events");
+    let timestamp = body["events"][0]["timestamp"].as_str().unwrap();
+    assert!(
+        timestamp.ends_with("T15:33:03+01:00"),
+        "timestamp {timestamp}"
+    );
+}

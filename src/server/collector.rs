@@ -18,7 +18,7 @@ use super::throttle::Throttle;
 /// Events a query visits per lock acquisition.
 ///
 /// A full scan with a `q` substring filter over 250-byte messages took
-/// about 1 µs per event (release build, 2-core x86_64 VM). A chunk thus
+/// 0.5 to 1 µs per event (release build, shared 2-core x86_64 VM). A chunk thus
 /// keeps the lock for roughly 70 µs, the longest an `ingest` waits behind
 /// a query.
 pub const SCAN_CHUNK: usize = 64;
