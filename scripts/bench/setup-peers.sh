@@ -16,9 +16,9 @@ if [ "$(id -u)" -ne 0 ]; then
     exit 1
 fi
 
-# A policy-rc.d that exits 101 tells invoke-rc.d not to start services, so
-# installing rsyslog does not start a system rsyslogd. An existing file is
-# left alone.
+# invoke-rc.d skips starting services while /usr/sbin/policy-rc.d exits
+# 101, so installing rsyslog does not start a system rsyslogd. An existing
+# policy-rc.d is left alone.
 policy=/usr/sbin/policy-rc.d
 made_policy=0
 if [ ! -e "$policy" ]; then
