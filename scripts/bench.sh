@@ -12,7 +12,8 @@
 # Usage: scripts/bench.sh [--quick] [--systems "logkeep rsyslog syslog_ng"]
 #   --quick    fewer and shorter steps: about a minute, plus about 40 s for
 #              the image
-#   --systems  which collectors to run (default: every one that is available)
+#   --systems  which collectors to run, from logkeep, logkeep_image, rsyslog
+#              and syslog_ng (default: every one that is available)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
