@@ -25,6 +25,10 @@ pub const DEFAULT_LIMIT: usize = 100;
 /// The largest `limit` accepted, which bounds the memory of one response.
 pub const MAX_LIMIT: usize = 10_000;
 
+/// The longest `q` accepted, in bytes. Matching is linear in the message
+/// length, but the needle is copied and prepared for every query.
+pub const MAX_TEXT: usize = 1024;
+
 /// The filters and paging of one query. Every filter that is set must pass.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Query {
@@ -77,10 +81,24 @@ pub struct ParamError {
 
 impl fmt::Display for ParamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A rejected value can be long (`q` of a megabyte), so the message
+        // shows its start and its length.
+        const SHOWN: usize = 64;
+        if self.value.chars().count() <= SHOWN {
+            return write!(
+                f,
+                "invalid {} {:?}: expected {}",
+                self.name, self.value, self.expected
+            );
+        }
+        let start: String = self.value.chars().take(SHOWN).collect();
         write!(
             f,
-            "invalid {} {:?}: expected {}",
-            self.name, self.value, self.expected
+            "invalid {} {:?}... ({} bytes): expected {}",
+            self.name,
+            start,
+            self.value.len(),
+            self.expected
         )
     }
 }
@@ -108,7 +126,12 @@ impl Query {
             "facility" => self.facilities = Some(parse_facilities(value)?),
             "host" => self.host = Some(value.to_string()),
             "app" => self.app = Some(value.to_string()),
-            "q" => self.text = Some(value.to_string()),
+            "q" => {
+                if value.len() > MAX_TEXT {
+                    return Err(invalid(name, value, "at most 1024 bytes of text"));
+                }
+                self.text = Some(value.to_string());
+            }
             "limit" => {
                 self.limit = value
                     .parse()
@@ -136,6 +159,12 @@ impl Query {
 
     /// Returns whether `event` passes every filter (paging aside).
     pub fn matches(&self, event: &Event) -> bool {
+        let text = self.text.as_deref().map(TextMatcher::new);
+        self.matches_with(event, text.as_ref())
+    }
+
+    /// [`Query::matches`] with the text filter prepared once by the caller.
+    fn matches_with(&self, event: &Event, text: Option<&TextMatcher>) -> bool {
         if self.since.is_some() || self.until.is_some() {
             let Some(time) = event_time(event) else {
                 return false;
@@ -161,10 +190,7 @@ impl Query {
         {
             return false;
         }
-        match &self.text {
-            Some(needle) => contains_ignore_case(&event.message, needle),
-            None => true,
-        }
+        text.is_none_or(|text| text.is_match(&event.message))
     }
 }
 
@@ -181,8 +207,9 @@ pub struct Page {
 pub fn run(source: &dyn EventSource, query: &Query) -> Page {
     let mut events = Vec::new();
     let mut more = false;
+    let text = query.text.as_deref().map(TextMatcher::new);
     source.scan(query.order, query.after, &mut |event| {
-        if !query.matches(event) {
+        if !query.matches_with(event, text.as_ref()) {
             return ControlFlow::Continue(());
         }
         // One match beyond the limit proves that another page exists.
@@ -240,22 +267,86 @@ fn matches_exact(wanted: &Option<String>, actual: &Option<String>) -> bool {
     wanted.to_lowercase() == actual.to_lowercase()
 }
 
-/// Returns whether `needle` occurs in `haystack`, ignoring case.
+/// A case-insensitive substring search, prepared once per query.
 ///
-/// ASCII needles are compared byte by byte without allocating, so they
-/// ignore only ASCII case. Other needles go through `to_lowercase`.
-fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
-    if !needle.is_ascii() {
-        return haystack.to_lowercase().contains(&needle.to_lowercase());
+/// ASCII needles use Knuth-Morris-Pratt over ASCII-folded bytes: at most
+/// `2 × haystack length` byte comparisons per event and no allocation, so
+/// a long needle full of near-matches costs no more than a short one.
+/// Other needles compare the full Unicode lowercase of both sides with
+/// `str::contains`, which is linear too but allocates per event.
+#[derive(Clone, Debug)]
+pub struct TextMatcher {
+    needle: Vec<u8>,
+    /// `fallback[i]`: the length of the longest proper prefix of
+    /// `needle[..=i]` that is also its suffix.
+    fallback: Vec<usize>,
+    /// The lowercased needle when it is not ASCII.
+    unicode: Option<String>,
+}
+
+impl TextMatcher {
+    pub fn new(needle: &str) -> TextMatcher {
+        if !needle.is_ascii() {
+            return TextMatcher {
+                needle: Vec::new(),
+                fallback: Vec::new(),
+                unicode: Some(needle.to_lowercase()),
+            };
+        }
+        let needle: Vec<u8> = needle.bytes().map(|b| b.to_ascii_lowercase()).collect();
+        let mut fallback = alloc::vec![0; needle.len()];
+        let mut length = 0;
+        for i in 1..needle.len() {
+            while length > 0 && needle[i] != needle[length] {
+                length = fallback[length - 1];
+            }
+            if needle[i] == needle[length] {
+                length += 1;
+            }
+            fallback[i] = length;
+        }
+        TextMatcher {
+            needle,
+            fallback,
+            unicode: None,
+        }
     }
-    let needle = needle.as_bytes();
-    if needle.is_empty() {
-        return true;
+
+    /// Returns whether the needle occurs in `haystack`, ignoring case.
+    pub fn is_match(&self, haystack: &str) -> bool {
+        let mut comparisons = 0;
+        self.is_match_counting(haystack, &mut comparisons)
     }
-    haystack
-        .as_bytes()
-        .windows(needle.len())
-        .any(|window| window.eq_ignore_ascii_case(needle))
+
+    /// [`TextMatcher::is_match`], adding the byte comparisons of the ASCII
+    /// search to `comparisons` so tests can check the linear bound.
+    fn is_match_counting(&self, haystack: &str, comparisons: &mut usize) -> bool {
+        if let Some(needle) = &self.unicode {
+            return haystack.to_lowercase().contains(needle.as_str());
+        }
+        if self.needle.is_empty() {
+            return true;
+        }
+        let mut matched = 0;
+        for byte in haystack.bytes() {
+            let byte = byte.to_ascii_lowercase();
+            loop {
+                *comparisons += 1;
+                if byte == self.needle[matched] {
+                    matched += 1;
+                    break;
+                }
+                if matched == 0 {
+                    break;
+                }
+                matched = self.fallback[matched - 1];
+            }
+            if matched == self.needle.len() {
+                return true;
+            }
+        }
+        false
+    }
 }
 
 #[cfg(test)]

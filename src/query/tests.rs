@@ -128,3 +128,56 @@ fn invalid_values_name_the_parameter() {
     assert!(query.set("after", "-1").is_err());
     assert_eq!(query.set("colour", "red"), Ok(false));
 }
+
+#[test]
+fn text_search_is_linear() {
+    // Near-matches everywhere: the naive search compares about
+    // `haystack × needle` bytes (130 million here).
+    let haystack = "a".repeat(65_000);
+    let mut needle = "A".repeat(2_000);
+    needle.push('b');
+    let matcher = TextMatcher::new(&needle);
+    let mut comparisons = 0;
+    assert!(!matcher.is_match_counting(&haystack, &mut comparisons));
+    assert!(
+        comparisons <= 2 * haystack.len(),
+        "{comparisons} comparisons"
+    );
+
+    let mut found = haystack.clone();
+    found.push_str(&needle.to_ascii_lowercase());
+    comparisons = 0;
+    assert!(matcher.is_match_counting(&found, &mut comparisons));
+    assert!(comparisons <= 2 * found.len(), "{comparisons} comparisons");
+}
+
+#[test]
+fn text_search_matches_naive() {
+    let cases = [
+        ("abcabd", "abd", true),
+        ("aabaabaaab", "aaab", true),
+        ("aabaabaab", "aaab", false),
+        ("Hello World", "O w", true),
+        ("", "", true),
+        ("x", "", true),
+        ("", "x", false),
+        ("ÄRGER im Büro", "bü", true),
+        ("straße", "STRASSE", false),
+    ];
+    for (haystack, needle, expected) in cases {
+        let found = TextMatcher::new(needle).is_match(haystack);
+        assert_eq!(found, expected, "{needle:?} in {haystack:?}");
+    }
+}
+
+#[test]
+fn text_longer_than_limit_rejected() {
+    let mut query = Query::default();
+    let long = "a".repeat(MAX_TEXT + 1);
+    let error = query.set("q", &long).unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("at most 1024 bytes"), "{message}");
+    assert!(message.contains("1025 bytes"), "{message}");
+    assert!(message.len() < 200, "{message}");
+    assert_eq!(query.set("q", &long[..MAX_TEXT]), Ok(true));
+}
