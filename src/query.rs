@@ -25,6 +25,11 @@ pub const DEFAULT_LIMIT: usize = 100;
 /// The largest `limit` accepted, which bounds the memory of one response.
 pub const MAX_LIMIT: usize = 10_000;
 
+/// The event memory ([`Event::memory_size`]) one page may reference. A page
+/// that reaches it ends early with `next_after` set, so one response keeps
+/// alive at most this much of events evicted while it is written.
+pub const MAX_PAGE_BYTES: usize = 8 << 20;
+
 /// The longest `q` accepted, in bytes. Matching is linear in the message
 /// length, but the needle is copied and prepared for every query.
 pub const MAX_TEXT: usize = 1024;
@@ -195,7 +200,7 @@ impl Query {
 }
 
 /// One page of query results.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Page {
     pub events: Vec<Arc<Event>>,
     /// The `after` value for the next page, or `None` when this page
@@ -203,9 +208,11 @@ pub struct Page {
     pub next_after: Option<u64>,
 }
 
-/// Runs `query` over `source`, returning at most `query.limit` events.
+/// Runs `query` over `source`, returning at most `query.limit` events and
+/// at most [`MAX_PAGE_BYTES`] of them (but always one that matches).
 pub fn run(source: &dyn EventSource, query: &Query) -> Page {
     let mut events = Vec::new();
+    let mut bytes = 0;
     let mut more = false;
     let text = query.text.as_deref().map(TextMatcher::new);
     source.scan(query.order, query.after, &mut |event| {
@@ -213,10 +220,13 @@ pub fn run(source: &dyn EventSource, query: &Query) -> Page {
             return ControlFlow::Continue(());
         }
         // One match beyond the limit proves that another page exists.
-        if events.len() == query.limit {
+        let size = event.memory_size();
+        let over_budget = !events.is_empty() && bytes + size > MAX_PAGE_BYTES;
+        if events.len() == query.limit || over_budget {
             more = true;
             return ControlFlow::Break(());
         }
+        bytes += size;
         events.push(Arc::clone(event));
         ControlFlow::Continue(())
     });

@@ -590,3 +590,40 @@ fn burst_is_received_or_counted_as_kernel_drops() {
     assert_eq!(stats["oversize"], 0);
     assert_eq!(stats["events"], stats["received"]);
 }
+
+#[test]
+fn large_pages_stream_and_stop_at_budget() {
+    let server = TestServer::start(64 * MIB);
+    let source = "127.0.0.1:9".parse().unwrap();
+    // Control bytes become six-byte `\u0001` escapes in JSON, so the full
+    // page would render to about 120 MB.
+    let message = vec![1u8; MIB];
+    let count = 20;
+    for _ in 0..count {
+        server.collector.ingest(&message, source);
+    }
+
+    let response = get(server.http, "/events?limit=10000");
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("content-length"), None);
+    let body = response.json();
+    let first = event_ids(&body);
+    assert!(!first.is_empty());
+    assert!(first.len() < count, "{} events in one page", first.len());
+    let next_after = body["next_after"].as_u64().expect("next_after set");
+    assert_eq!(next_after, *first.last().unwrap());
+
+    let mut ids = first;
+    let mut cursor = Some(next_after);
+    while let Some(after) = cursor {
+        let page = get_json(server.http, &format!("/events?limit=10000&after={after}"));
+        ids.extend(event_ids(&page));
+        cursor = page["next_after"].as_u64();
+    }
+    let expected: Vec<u64> = (1..=count as u64).rev().collect();
+    assert_eq!(ids, expected);
+
+    let head = raw_request(server.http, b"HEAD /events HTTP/1.1\r\n\r\n");
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+}

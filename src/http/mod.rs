@@ -21,6 +21,8 @@ use alloc::vec::Vec;
 
 use serde_json::json;
 
+use crate::json::write_event;
+use crate::query::Page;
 use crate::stats::StatsSnapshot;
 use crate::store::EventSource;
 
@@ -37,16 +39,58 @@ pub struct Context<'a> {
     pub uptime_seconds: u64,
 }
 
-/// A complete response; [`Response::to_bytes`] serialises it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A complete response; [`Response::write_to`] serialises it.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Response {
     pub status: u16,
     pub content_type: &'static str,
     /// Extra header fields, such as `Allow` on a 405.
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
-    /// A response to `HEAD`: the headers describe `body`, which is not sent.
+    /// Events rendered one at a time after `body` while the response is
+    /// written, so a page of 10,000 events never exists as one buffer.
+    pub events: Option<EventBody>,
+    /// A response to `HEAD`: the headers describe the body, which is not
+    /// sent (RFC 9110 § 9.3.2).
     pub head_only: bool,
+}
+
+/// A page of events and the format to render it in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventBody {
+    pub page: Page,
+    /// One event per line; otherwise `{"events": [...], "next_after": ...}`.
+    pub ndjson: bool,
+}
+
+impl EventBody {
+    /// Calls `write` with the rendered body piece by piece: at most one
+    /// event's JSON at a time, in a buffer reused across events.
+    fn write_to<E>(&self, write: &mut dyn FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+        let mut buffer = Vec::new();
+        if !self.ndjson {
+            write(b"{\"events\":[")?;
+        }
+        for (index, event) in self.page.events.iter().enumerate() {
+            buffer.clear();
+            if index > 0 && !self.ndjson {
+                buffer.push(b',');
+            }
+            write_event(event, &mut buffer);
+            if self.ndjson {
+                buffer.push(b'\n');
+            }
+            write(&buffer)?;
+        }
+        if !self.ndjson {
+            let next_after = match self.page.next_after {
+                Some(id) => id.to_string(),
+                None => String::from("null"),
+            };
+            write(format!("],\"next_after\":{next_after}}}\n").as_bytes())?;
+        }
+        Ok(())
+    }
 }
 
 impl Response {
@@ -56,8 +100,17 @@ impl Response {
             content_type,
             headers: Vec::new(),
             body,
+            events: None,
             head_only: false,
         }
+    }
+
+    /// Builds a 200 response whose body is rendered from `body` while it
+    /// is written.
+    pub fn events(content_type: &'static str, body: EventBody) -> Response {
+        let mut response = Response::new(200, content_type, Vec::new());
+        response.events = Some(body);
+        response
     }
 
     /// Builds an error response with the body `{"error": message}`.
@@ -67,16 +120,46 @@ impl Response {
         Response::new(status, "application/json", body)
     }
 
-    /// Serialises the status line, the header fields and, unless this
-    /// responds to a `HEAD`, the body.
+    /// Serialises the whole response into one buffer, for small responses
+    /// and tests. See [`Response::write_to`].
     pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        let _ = self.write_to(&mut |piece: &[u8]| -> Result<(), ()> {
+            bytes.extend_from_slice(piece);
+            Ok(())
+        });
+        bytes
+    }
+
+    /// Returns the body as sent to a `GET`, including rendered events.
+    pub fn body_bytes(&self) -> Vec<u8> {
+        let mut bytes = self.body.clone();
+        if let Some(events) = &self.events {
+            let _ = events.write_to(&mut |piece: &[u8]| -> Result<(), ()> {
+                bytes.extend_from_slice(piece);
+                Ok(())
+            });
+        }
+        bytes
+    }
+
+    /// Calls `write` with the status line, the header fields and, unless
+    /// this responds to a `HEAD`, the body, piece by piece.
+    ///
+    /// A response with [`Response::events`] has no `Content-Length`, because
+    /// its length is known only once rendered: the connection closing ends
+    /// its body (RFC 9112 § 6.3, last rule), as every response here closes.
+    pub fn write_to<E>(&self, write: &mut dyn FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
         let mut head = format!(
-            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n",
+            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\n",
             self.status,
             reason(self.status),
             self.content_type,
-            self.body.len()
         );
+        if self.events.is_none() {
+            head.push_str(&format!("Content-Length: {}\r\n", self.body.len()));
+        }
+        head.push_str("Cache-Control: no-store\r\nConnection: close\r\n");
         for (name, value) in &self.headers {
             head.push_str(name);
             head.push_str(": ");
@@ -84,11 +167,15 @@ impl Response {
             head.push_str("\r\n");
         }
         head.push_str("\r\n");
-        let mut bytes = head.into_bytes();
-        if !self.head_only {
-            bytes.extend_from_slice(&self.body);
+        write(head.as_bytes())?;
+        if self.head_only {
+            return Ok(());
         }
-        bytes
+        write(&self.body)?;
+        if let Some(events) = &self.events {
+            events.write_to(write)?;
+        }
+        Ok(())
     }
 }
 

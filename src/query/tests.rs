@@ -181,3 +181,23 @@ fn text_longer_than_limit_rejected() {
     assert!(message.len() < 200, "{message}");
     assert_eq!(query.set("q", &long[..MAX_TEXT]), Ok(true));
 }
+
+#[test]
+fn page_stops_at_byte_budget() {
+    let mut store = Store::new(64 << 20);
+    let message = "m".repeat(MAX_PAGE_BYTES / 4);
+    for _ in 0..6 {
+        store.push(event(3, 1, "alpha", &message));
+    }
+    let first = run(&store, &query(&[("order", "asc")]));
+    assert!(first.events.len() < 6, "{} events", first.events.len());
+    assert_eq!(first.next_after, first.events.last().map(|e| e.id));
+
+    // One event larger than the budget still makes a page of one.
+    let mut store = Store::new(64 << 20);
+    store.push(event(3, 1, "alpha", &"m".repeat(MAX_PAGE_BYTES + 1)));
+    store.push(event(3, 1, "alpha", "small"));
+    let page = run(&store, &query(&[("order", "asc")]));
+    assert_eq!(ids(&page), [1]);
+    assert_eq!(page.next_after, Some(1));
+}

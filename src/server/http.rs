@@ -8,7 +8,7 @@
 //! time, and it reaches the ingest path only through the store's chunked
 //! scans.
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::net::{Shutdown as SocketShutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
@@ -208,13 +208,25 @@ fn serve_connection(server: &Server, mut stream: TcpStream) {
     let status = response.status;
     server.collector.stats().count_http_response(status);
     let _ = stream.set_write_timeout(Some(server.limits.write_timeout));
-    if let Err(error) = stream.write_all(&response.to_bytes()) {
+    if let Err(error) = write_response(&response, &mut stream) {
         log::debug!("http: {peer}: writing the {status} response failed: {error}");
         return;
     }
     log::debug!("http: {peer}: responded {status}");
     drain_and_close(stream, DRAIN_TIMEOUT);
 }
+
+/// Writes `response` through a buffer of [`WRITE_BUFFER`] bytes, so memory
+/// per connection stays one buffer plus one rendered event, whatever the
+/// page size.
+fn write_response(response: &Response, stream: &mut TcpStream) -> io::Result<()> {
+    let mut writer = BufWriter::with_capacity(WRITE_BUFFER, stream);
+    response.write_to(&mut |piece| writer.write_all(piece))?;
+    writer.flush()
+}
+
+/// Bytes buffered per connection before a write to the socket.
+const WRITE_BUFFER: usize = 64 * 1024;
 
 /// Reads until the request head is complete, the head limit is exceeded or
 /// the head timeout expires, then builds the response.
