@@ -627,3 +627,41 @@ fn large_pages_stream_and_stop_at_budget() {
     assert_eq!(head.status, 200);
     assert!(head.body.is_empty());
 }
+
+#[test]
+fn head_errors_have_no_body() {
+    let limits = Limits {
+        head_timeout: Duration::from_millis(300),
+        ..Limits::default()
+    };
+    let server = TestServer::start_with("127.0.0.1:0", MIB, limits);
+    let mut filler = String::from("HEAD /events HTTP/1.1\r\n");
+    for n in 0..400 {
+        filler.push_str(&format!("X-Filler-{n}: {}\r\n", "v".repeat(20)));
+    }
+    filler.push_str("\r\n");
+    let cases: [(&str, &[u8]); 6] = [
+        ("404", b"HEAD /nowhere HTTP/1.1\r\n\r\n"),
+        ("413", b"HEAD /events HTTP/1.1\r\nContent-Length: 5\r\n\r\n"),
+        ("400", b"HEAD /events?limit=abc HTTP/1.1\r\n\r\n"),
+        ("400", b"HEAD /events HTTP/1.1\r\nbad header\r\n\r\n"),
+        ("431", filler.as_bytes()),
+        // No blank line: the server times out waiting for the head.
+        ("408", b"HEAD /events HTTP/1.1\r\n"),
+    ];
+    for (status, request) in cases {
+        let response = raw_request(server.http, request);
+        assert_eq!(response.status.to_string(), status);
+        assert!(
+            response.body.is_empty(),
+            "{status} to HEAD has a body: {:?}",
+            String::from_utf8_lossy(&response.body)
+        );
+        let length = response.header("content-length").expect("Content-Length");
+        assert_ne!(length, "0", "{status}: headers describe the GET body");
+    }
+
+    let get = get(server.http, "/nowhere");
+    assert_eq!(get.status, 404);
+    assert!(!get.body.is_empty());
+}

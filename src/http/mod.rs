@@ -120,6 +120,15 @@ impl Response {
         Response::new(status, "application/json", body)
     }
 
+    /// Marks this as the response to the request whose first bytes are
+    /// `request`: a response to `HEAD` sends no body (RFC 9110 § 9.3.2),
+    /// whatever its status. Every response to a request that was read
+    /// passes through here, errors included.
+    pub fn for_request(mut self, request: &[u8]) -> Response {
+        self.head_only = request.starts_with(b"HEAD ");
+        self
+    }
+
     /// Serialises the whole response into one buffer, for small responses
     /// and tests. See [`Response::write_to`].
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -198,6 +207,11 @@ pub fn reason(status: u16) -> &'static str {
 /// `None` when the head is incomplete and shorter than [`MAX_HEAD`], so the
 /// caller should read more.
 pub fn handle(buffer: &[u8], context: &Context<'_>) -> Option<Response> {
+    let response = build_response(buffer, context)?;
+    Some(response.for_request(buffer))
+}
+
+fn build_response(buffer: &[u8], context: &Context<'_>) -> Option<Response> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut request = httparse::Request::new(&mut headers);
     let head_length = match request.parse(buffer) {

@@ -39,16 +39,16 @@ pub(super) fn route(
             return Response::error(404, &message);
         }
     };
-    let head_only = match method {
-        "GET" => false,
-        "HEAD" => true,
+    // `handle` drops the body of every response to `HEAD`.
+    match method {
+        "GET" | "HEAD" => {}
         _ => {
             let message = format!("method {method} not allowed on {path}: use GET or HEAD");
             let mut response = Response::error(405, &message);
             response.headers.push(("Allow", ALLOW.to_string()));
             return response;
         }
-    };
+    }
     if let Err(response) = check_no_body(headers) {
         return response;
     }
@@ -60,9 +60,7 @@ pub(super) fn route(
             return Response::error(400, &message);
         }
     };
-    let mut response = handler(&pairs, headers, context);
-    response.head_only = head_only;
-    response
+    handler(&pairs, headers, context)
 }
 
 /// Rejects requests that announce a body: the API has no use for one, and

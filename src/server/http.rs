@@ -174,6 +174,9 @@ fn reject_busy(server: &Server, stream: TcpStream, name: &str) {
 /// Sends a 503 response on each connection from `queue` and closes it after
 /// reading what the client sent, so the close does not reset the
 /// connection before the client has read the response.
+///
+/// NOTE: the 503 goes out before the request is read, so a `HEAD` request
+/// also receives its body; the connection closes right after it.
 fn send_busy_responses(queue: mpsc::Receiver<TcpStream>, limit: usize) {
     let message = format!("too many connections (limit {limit}); retry later");
     let mut response = Response::error(503, &message);
@@ -194,10 +197,13 @@ fn serve_connection(server: &Server, mut stream: TcpStream) {
     let peer = stream
         .peer_addr()
         .map_or_else(|_| String::from("unknown peer"), |addr| addr.to_string());
-    let response = match read_request(server, &mut stream) {
+    let mut buffer = vec![0u8; MAX_HEAD];
+    let mut length = 0;
+    let response = match read_request(server, &mut stream, &mut buffer, &mut length) {
         Ok(response) => response,
         Err(error) if is_timeout(&error) => {
             Response::error(408, "timed out reading the request head")
+                .for_request(&buffer[..length])
         }
         Err(error) => {
             log::debug!("http: {peer}: closed before a complete request: {error}");
@@ -229,11 +235,15 @@ fn write_response(response: &Response, stream: &mut TcpStream) -> io::Result<()>
 const WRITE_BUFFER: usize = 64 * 1024;
 
 /// Reads until the request head is complete, the head limit is exceeded or
-/// the head timeout expires, then builds the response.
-fn read_request(server: &Server, stream: &mut TcpStream) -> io::Result<Response> {
+/// the head timeout expires, then builds the response. The bytes read stay
+/// in `buffer[..length]`, so the caller can still tell a timed-out `HEAD`.
+fn read_request(
+    server: &Server,
+    stream: &mut TcpStream,
+    buffer: &mut [u8],
+    length: &mut usize,
+) -> io::Result<Response> {
     let deadline = Instant::now() + server.limits.head_timeout;
-    let mut buffer = vec![0u8; MAX_HEAD];
-    let mut length = 0;
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
@@ -247,18 +257,18 @@ fn read_request(server: &Server, stream: &mut TcpStream) -> io::Result<Response>
                 return Err(error);
             }
         }
-        let read = stream.read(&mut buffer[length..])?;
+        let read = stream.read(&mut buffer[*length..])?;
         if read == 0 {
             return Err(io::ErrorKind::UnexpectedEof.into());
         }
-        length += read;
+        *length += read;
 
         let context = Context {
             events: server.collector.as_ref(),
             stats: server.collector.stats().snapshot(),
             uptime_seconds: server.collector.uptime().as_secs(),
         };
-        if let Some(response) = http::handle(&buffer[..length], &context) {
+        if let Some(response) = http::handle(&buffer[..*length], &context) {
             return Ok(response);
         }
     }
