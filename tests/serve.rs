@@ -665,3 +665,56 @@ fn head_errors_have_no_body() {
     assert_eq!(get.status, 404);
     assert!(!get.body.is_empty());
 }
+
+#[test]
+fn busy_counts_only_sent_responses() {
+    let limits = Limits {
+        max_connections: 1,
+        ..Limits::default()
+    };
+    let server = TestServer::start_with("127.0.0.1:0", MIB, limits);
+    let idle = TcpStream::connect(server.http).unwrap();
+    // Sent before the server reads it, so every connection below is over
+    // the limit; far more than the queue of 503 responses holds.
+    let clients: Vec<TcpStream> = (0..150)
+        .map(|_| {
+            let mut stream = TcpStream::connect(server.http).unwrap();
+            stream.write_all(b"GET /healthz HTTP/1.1\r\n\r\n").unwrap();
+            stream.shutdown(std::net::Shutdown::Write).unwrap();
+            stream
+        })
+        .collect();
+    let mut answered = 0u64;
+    let mut closed = 0u64;
+    for mut stream in clients {
+        stream.set_read_timeout(Some(DEADLINE)).unwrap();
+        let mut bytes = Vec::new();
+        match std::io::Read::read_to_end(&mut stream, &mut bytes) {
+            Ok(_) if bytes.starts_with(b"HTTP/1.1 503 ") => answered += 1,
+            Ok(_) if bytes.is_empty() => closed += 1,
+            // A reset closes the connection without a response too.
+            Err(_) => closed += 1,
+            Ok(_) => panic!("unexpected {:?}", String::from_utf8_lossy(&bytes)),
+        }
+    }
+    // How many fit the queue depends on thread scheduling, so the counts
+    // are compared with what the clients saw, not with fixed numbers.
+    assert_eq!(answered + closed, 150);
+    drop(idle);
+
+    // The idle connection's slot frees once its thread sees the close;
+    // 503s until then are counted as well.
+    let start = Instant::now();
+    let stats = loop {
+        let response = get(server.http, "/stats");
+        if response.status == 200 {
+            break response.json();
+        }
+        assert_eq!(response.status, 503);
+        answered += 1;
+        assert!(start.elapsed() < DEADLINE, "the slot never freed");
+    };
+    assert_eq!(stats["http_requests"], answered);
+    assert_eq!(stats["http_errors"], answered);
+    assert_eq!(stats["http_rejected"], closed);
+}

@@ -81,9 +81,10 @@ pub fn run(listener: TcpListener, collector: Arc<Collector>, shutdown: &Shutdown
 
     let (busy, busy_queue) = mpsc::sync_channel(BUSY_QUEUE);
     let max_connections = limits.max_connections;
+    let busy_collector = Arc::clone(&collector);
     let spawned = std::thread::Builder::new()
         .name(String::from("http-busy"))
-        .spawn(move || send_busy_responses(busy_queue, max_connections));
+        .spawn(move || send_busy_responses(busy_queue, max_connections, &busy_collector));
     if let Err(error) = spawned {
         // Connections over the limit are then closed without a response.
         log::error!("{name}: cannot start the thread that sends 503 responses: {error}");
@@ -161,8 +162,14 @@ const BUSY_QUEUE: usize = 64;
 /// accept loop does not wait for a client that does not read.
 fn reject_busy(server: &Server, stream: TcpStream, name: &str) {
     let limit = server.limits.max_connections;
-    server.collector.stats().count_http_response(503);
-    let queued = server.busy.try_send(stream).is_ok();
+    let unsent = server.busy.try_send(stream).err();
+    let queued = unsent.is_none();
+    if let Some(error) = unsent {
+        // Counted before the close, so a client that sees the close also
+        // finds it counted.
+        server.collector.stats().count_http_rejected();
+        drop(error);
+    }
     if let Some(suppressed) = server.rejections.check() {
         let action = if queued { "sent 503 to" } else { "closed" };
         log::warn!(
@@ -177,7 +184,7 @@ fn reject_busy(server: &Server, stream: TcpStream, name: &str) {
 ///
 /// NOTE: the 503 goes out before the request is read, so a `HEAD` request
 /// also receives its body; the connection closes right after it.
-fn send_busy_responses(queue: mpsc::Receiver<TcpStream>, limit: usize) {
+fn send_busy_responses(queue: mpsc::Receiver<TcpStream>, limit: usize, collector: &Collector) {
     let message = format!("too many connections (limit {limit}); retry later");
     let mut response = Response::error(503, &message);
     response.headers.push(("Retry-After", String::from("1")));
@@ -185,7 +192,10 @@ fn send_busy_responses(queue: mpsc::Receiver<TcpStream>, limit: usize) {
     for mut stream in queue {
         let _ = stream.set_write_timeout(Some(BUSY_TIMEOUT));
         if stream.write_all(&bytes).is_ok() {
+            collector.stats().count_http_response(503);
             drain_and_close(stream, BUSY_TIMEOUT);
+        } else {
+            collector.stats().count_http_rejected();
         }
     }
 }
