@@ -138,16 +138,14 @@ impl Query {
                 self.text = Some(value.to_string());
             }
             "limit" => {
-                self.limit = value
-                    .parse()
-                    .ok()
+                self.limit = parse_decimal(value)
+                    .and_then(|limit| usize::try_from(limit).ok())
                     .filter(|limit| (1..=MAX_LIMIT).contains(limit))
                     .ok_or_else(|| invalid(name, value, "a number from 1 to 10000"))?;
             }
             "after" => {
-                let after = value
-                    .parse()
-                    .map_err(|_| invalid(name, value, "an event id (a non-negative integer)"))?;
+                let after = parse_decimal(value)
+                    .ok_or_else(|| invalid(name, value, "an event id (a non-negative integer)"))?;
                 self.after = Some(after);
             }
             "order" => {
@@ -245,8 +243,30 @@ fn event_time(event: &Event) -> Option<DateTime<FixedOffset>> {
 }
 
 fn parse_time(name: &str, value: &str) -> Result<DateTime<FixedOffset>, ParamError> {
-    DateTime::parse_from_rfc3339(value)
-        .map_err(|_| invalid(name, value, "an RFC 3339 time such as 2026-01-31T12:00:00Z"))
+    DateTime::parse_from_rfc3339(value).map_err(|_| {
+        // A `+` in a query string decodes to a space, so `+01:00` arrives
+        // as ` 01:00`.
+        let expected = if value.contains(' ') {
+            "an RFC 3339 time such as 2026-01-31T12:00:00+01:00, with + written as %2B because a + in a query string means a space"
+        } else {
+            "an RFC 3339 time such as 2026-01-31T12:00:00Z"
+        };
+        invalid(name, value, expected)
+    })
+}
+
+/// Parses plain decimal digits. Unlike `str::parse`, it rejects a sign
+/// (`+5`) and leading zeros (`05`), so each number has one spelling.
+fn parse_decimal(value: &str) -> Option<u64> {
+    let canonical = value == "0"
+        || value
+            .bytes()
+            .next()
+            .is_some_and(|b| (b'1'..=b'9').contains(&b));
+    if !canonical || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    value.parse().ok()
 }
 
 fn parse_facilities(value: &str) -> Result<u32, ParamError> {

@@ -201,3 +201,43 @@ fn page_stops_at_byte_budget() {
     assert_eq!(ids(&page), [1]);
     assert_eq!(page.next_after, Some(1));
 }
+
+#[test]
+fn numbers_are_plain_digits() {
+    let rejected = [
+        ("limit", "+5"),
+        ("limit", "05"),
+        ("limit", " 5"),
+        ("limit", ""),
+        ("after", "+1"),
+        ("after", "007"),
+        ("severity", "+3"),
+        ("severity", "03"),
+        ("facility", "+1"),
+        ("facility", "kern,01"),
+    ];
+    for (name, value) in rejected {
+        let mut query = Query::default();
+        assert!(query.set(name, value).is_err(), "{name}={value:?}");
+    }
+    let accepted = [
+        ("limit", "5"),
+        ("after", "0"),
+        ("severity", "0"),
+        ("severity", "3"),
+        ("facility", "23"),
+    ];
+    for (name, value) in accepted {
+        let mut query = Query::default();
+        assert_eq!(query.set(name, value), Ok(true), "{name}={value:?}");
+    }
+}
+
+#[test]
+fn time_with_space_hints_at_plus() {
+    let mut query = Query::default();
+    let error = query.set("since", "2026-01-31T12:00:00 01:00").unwrap_err();
+    assert!(error.to_string().contains("%2B"), "{error}");
+    let error = query.set("since", "yesterday").unwrap_err();
+    assert!(!error.to_string().contains("%2B"), "{error}");
+}
