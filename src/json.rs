@@ -61,19 +61,15 @@ pub fn event_to_value(event: &Event) -> Value {
 
 /// Renders one event as a single line of JSON, without a trailing newline.
 pub fn event_to_string(event: &Event) -> String {
-    let mut bytes = Vec::new();
-    write_event(event, &mut bytes);
-    // serde_json writes only UTF-8.
-    String::from_utf8(bytes).unwrap_or_default()
+    // Serialising strings and integers cannot fail.
+    serde_json::to_string(&EventJson(event)).unwrap_or_default()
 }
 
-/// Appends one event as a single line of JSON to `buffer`, without a
-/// trailing newline and without copying its strings first. The output
-/// equals `event_to_value` serialised: same fields, keys in sorted order.
-pub fn write_event(event: &Event, buffer: &mut Vec<u8>) {
-    let mut serializer = serde_json::Serializer::new(buffer);
-    // Writing strings and integers to a Vec cannot fail.
-    let _ = EventJson(event).serialize(&mut serializer);
+/// Renders one event as [`event_to_string`] does, as bytes. Both serialise
+/// the event's fields in place, without first copying its strings into a
+/// `Value`, and give the same output as serialising [`event_to_value`].
+pub fn event_to_vec(event: &Event) -> Vec<u8> {
+    serde_json::to_vec(&EventJson(event)).unwrap_or_default()
 }
 
 /// An event borrowed for serialisation. The keys are written in the sorted

@@ -21,7 +21,7 @@ use alloc::vec::Vec;
 
 use serde_json::json;
 
-use crate::json::write_event;
+use crate::json::event_to_vec;
 use crate::query::Page;
 use crate::stats::StatsSnapshot;
 use crate::store::EventSource;
@@ -64,32 +64,29 @@ pub struct EventBody {
 }
 
 impl EventBody {
-    /// Calls `write` with the rendered body piece by piece: at most one
-    /// event's JSON at a time, in a buffer reused across events.
+    /// Calls `write` with the rendered body piece by piece, so at most one
+    /// event's JSON exists at a time.
     fn write_to<E>(&self, write: &mut dyn FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
-        let mut buffer = Vec::new();
-        if !self.ndjson {
-            write(b"{\"events\":[")?;
+        if self.ndjson {
+            for event in &self.page.events {
+                write(&event_to_vec(event))?;
+                write(b"\n")?;
+            }
+            return Ok(());
         }
+
+        write(b"{\"events\":[")?;
         for (index, event) in self.page.events.iter().enumerate() {
-            buffer.clear();
-            if index > 0 && !self.ndjson {
-                buffer.push(b',');
+            if index > 0 {
+                write(b",")?;
             }
-            write_event(event, &mut buffer);
-            if self.ndjson {
-                buffer.push(b'\n');
-            }
-            write(&buffer)?;
+            write(&event_to_vec(event))?;
         }
-        if !self.ndjson {
-            let next_after = match self.page.next_after {
-                Some(id) => id.to_string(),
-                None => String::from("null"),
-            };
-            write(format!("],\"next_after\":{next_after}}}\n").as_bytes())?;
-        }
-        Ok(())
+        let next_after = match self.page.next_after {
+            Some(id) => id.to_string(),
+            None => String::from("null"),
+        };
+        write(format!("],\"next_after\":{next_after}}}\n").as_bytes())
     }
 }
 
