@@ -680,7 +680,7 @@ fn busy_counts_only_sent_responses() {
         .map(|_| {
             let mut stream = TcpStream::connect(server.http).unwrap();
             // The server may have closed the connection already, which
-            // makes these calls fail; the read below tells the cases apart.
+            // makes these calls fail. The read below distinguishes the cases.
             let _ = stream.write_all(b"GET /healthz HTTP/1.1\r\n\r\n");
             let _ = stream.shutdown(std::net::Shutdown::Write);
             stream
@@ -704,8 +704,8 @@ fn busy_counts_only_sent_responses() {
     assert_eq!(answered + closed, 150);
     drop(idle);
 
-    // The idle connection's slot frees once its thread sees the close;
-    // 503s until then are counted as well.
+    // The idle connection's slot frees once its thread reads the close.
+    // 503 responses until then are counted as well.
     let start = Instant::now();
     let stats = loop {
         let response = get(server.http, "/stats");

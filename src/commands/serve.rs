@@ -220,7 +220,7 @@ fn parse_frame_size(text: &str) -> Result<usize, String> {
 /// Rejects an address given twice for the same socket type, which would
 /// otherwise fail to bind as if another process held it. `--tcp` and
 /// `--http` both bind TCP listeners, so they are checked together. Port 0
-/// asks for a fresh ephemeral port each time and may repeat.
+/// requests a fresh ephemeral port each time and may repeat.
 fn check_distinct_addresses(args: &ServeArgs) -> Result<(), String> {
     let udp = args.udp.iter().map(|addr| ("--udp", addr));
     let tcp = args.tcp.iter().map(|addr| ("--tcp", addr));

@@ -23,7 +23,7 @@ pub enum ListenAddr {
 }
 
 impl ListenAddr {
-    /// Returns the port; 0 asks the system for an ephemeral one.
+    /// Returns the port. Port 0 requests an ephemeral port from the system.
     pub fn port(&self) -> u16 {
         match self {
             ListenAddr::Socket(addr) => addr.port(),
