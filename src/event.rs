@@ -114,7 +114,7 @@ impl Facility {
 
     /// Looks a facility up by name (case-insensitive) or by decimal code.
     pub fn from_name(name: &str) -> Option<Facility> {
-        if let Ok(code) = name.parse::<u8>() {
+        if let Some(code) = parse_code(name) {
             return Facility::from_code(code);
         }
         FACILITY_NAMES
@@ -128,6 +128,20 @@ impl fmt::Display for Facility {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// Parses a facility or severity code written as plain decimal digits.
+/// Unlike `str::parse`, it rejects a sign (`+3`) and leading zeros (`03`).
+fn parse_code(text: &str) -> Option<u8> {
+    let canonical = text == "0"
+        || text
+            .bytes()
+            .next()
+            .is_some_and(|b| (b'1'..=b'9').contains(&b));
+    if !canonical || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
 }
 
 /// Severity levels of [RFC 5424 § 6.2.1, table 2](https://www.rfc-editor.org/rfc/rfc5424#section-6.2.1).
@@ -179,7 +193,7 @@ impl Severity {
     /// `panic` and `emergency` as syslog.conf also accepts them) or by
     /// decimal code.
     pub fn from_name(name: &str) -> Option<Severity> {
-        if let Ok(code) = name.parse::<u8>() {
+        if let Some(code) = parse_code(name) {
             return Severity::from_code(code);
         }
         let aliases = [

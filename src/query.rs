@@ -25,6 +25,15 @@ pub const DEFAULT_LIMIT: usize = 100;
 /// The largest `limit` accepted, which bounds the memory of one response.
 pub const MAX_LIMIT: usize = 10_000;
 
+/// The event memory ([`Event::memory_size`]) one page may reference. A page
+/// that reaches it ends early with `next_after` set, so one response keeps
+/// alive at most this much of events evicted while it is written.
+pub const MAX_PAGE_BYTES: usize = 8 << 20;
+
+/// The longest `q` accepted, in bytes. Matching is linear in the message
+/// length, but the needle is copied and prepared for every query.
+pub const MAX_TEXT: usize = 1024;
+
 /// The filters and paging of one query. Every filter that is set must pass.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Query {
@@ -77,10 +86,24 @@ pub struct ParamError {
 
 impl fmt::Display for ParamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A rejected value can be long (`q` of a megabyte), so the message
+        // shows its start and its length.
+        const SHOWN: usize = 64;
+        if self.value.chars().count() <= SHOWN {
+            return write!(
+                f,
+                "invalid {} {:?}: expected {}",
+                self.name, self.value, self.expected
+            );
+        }
+        let start: String = self.value.chars().take(SHOWN).collect();
         write!(
             f,
-            "invalid {} {:?}: expected {}",
-            self.name, self.value, self.expected
+            "invalid {} {:?}... ({} bytes): expected {}",
+            self.name,
+            start,
+            self.value.len(),
+            self.expected
         )
     }
 }
@@ -108,18 +131,21 @@ impl Query {
             "facility" => self.facilities = Some(parse_facilities(value)?),
             "host" => self.host = Some(value.to_string()),
             "app" => self.app = Some(value.to_string()),
-            "q" => self.text = Some(value.to_string()),
+            "q" => {
+                if value.len() > MAX_TEXT {
+                    return Err(invalid(name, value, "at most 1024 bytes of text"));
+                }
+                self.text = Some(value.to_string());
+            }
             "limit" => {
-                self.limit = value
-                    .parse()
-                    .ok()
+                self.limit = parse_decimal(value)
+                    .and_then(|limit| usize::try_from(limit).ok())
                     .filter(|limit| (1..=MAX_LIMIT).contains(limit))
                     .ok_or_else(|| invalid(name, value, "a number from 1 to 10000"))?;
             }
             "after" => {
-                let after = value
-                    .parse()
-                    .map_err(|_| invalid(name, value, "an event id (a non-negative integer)"))?;
+                let after = parse_decimal(value)
+                    .ok_or_else(|| invalid(name, value, "an event id (a non-negative integer)"))?;
                 self.after = Some(after);
             }
             "order" => {
@@ -136,6 +162,12 @@ impl Query {
 
     /// Returns whether `event` passes every filter (paging aside).
     pub fn matches(&self, event: &Event) -> bool {
+        let text = self.text.as_deref().map(TextMatcher::new);
+        self.matches_with(event, text.as_ref())
+    }
+
+    /// [`Query::matches`] with the text filter prepared once by the caller.
+    fn matches_with(&self, event: &Event, text: Option<&TextMatcher>) -> bool {
         if self.since.is_some() || self.until.is_some() {
             let Some(time) = event_time(event) else {
                 return false;
@@ -161,15 +193,12 @@ impl Query {
         {
             return false;
         }
-        match &self.text {
-            Some(needle) => contains_ignore_case(&event.message, needle),
-            None => true,
-        }
+        text.is_none_or(|text| text.is_match(&event.message))
     }
 }
 
 /// One page of query results.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Page {
     pub events: Vec<Arc<Event>>,
     /// The `after` value for the next page, or `None` when this page
@@ -177,19 +206,25 @@ pub struct Page {
     pub next_after: Option<u64>,
 }
 
-/// Runs `query` over `source`, returning at most `query.limit` events.
+/// Runs `query` over `source`, returning at most `query.limit` events and
+/// at most [`MAX_PAGE_BYTES`] of them (but always one that matches).
 pub fn run(source: &dyn EventSource, query: &Query) -> Page {
     let mut events = Vec::new();
+    let mut bytes = 0;
     let mut more = false;
+    let text = query.text.as_deref().map(TextMatcher::new);
     source.scan(query.order, query.after, &mut |event| {
-        if !query.matches(event) {
+        if !query.matches_with(event, text.as_ref()) {
             return ControlFlow::Continue(());
         }
         // One match beyond the limit proves that another page exists.
-        if events.len() == query.limit {
+        let size = event.memory_size();
+        let over_budget = !events.is_empty() && bytes + size > MAX_PAGE_BYTES;
+        if events.len() == query.limit || over_budget {
             more = true;
             return ControlFlow::Break(());
         }
+        bytes += size;
         events.push(Arc::clone(event));
         ControlFlow::Continue(())
     });
@@ -208,8 +243,30 @@ fn event_time(event: &Event) -> Option<DateTime<FixedOffset>> {
 }
 
 fn parse_time(name: &str, value: &str) -> Result<DateTime<FixedOffset>, ParamError> {
-    DateTime::parse_from_rfc3339(value)
-        .map_err(|_| invalid(name, value, "an RFC 3339 time such as 2026-01-31T12:00:00Z"))
+    DateTime::parse_from_rfc3339(value).map_err(|_| {
+        // A `+` in a query string decodes to a space, so `+01:00` arrives
+        // as ` 01:00`.
+        let expected = if value.contains(' ') {
+            "an RFC 3339 time such as 2026-01-31T12:00:00+01:00, with + written as %2B because a + in a query string means a space"
+        } else {
+            "an RFC 3339 time such as 2026-01-31T12:00:00Z"
+        };
+        invalid(name, value, expected)
+    })
+}
+
+/// Parses plain decimal digits. Unlike `str::parse`, it rejects a sign
+/// (`+5`) and leading zeros (`05`), so each number has one spelling.
+fn parse_decimal(value: &str) -> Option<u64> {
+    let canonical = value == "0"
+        || value
+            .bytes()
+            .next()
+            .is_some_and(|b| (b'1'..=b'9').contains(&b));
+    if !canonical || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    value.parse().ok()
 }
 
 fn parse_facilities(value: &str) -> Result<u32, ParamError> {
@@ -240,22 +297,86 @@ fn matches_exact(wanted: &Option<String>, actual: &Option<String>) -> bool {
     wanted.to_lowercase() == actual.to_lowercase()
 }
 
-/// Returns whether `needle` occurs in `haystack`, ignoring case.
+/// A case-insensitive substring search, prepared once per query.
 ///
-/// ASCII needles are compared byte by byte without allocating, so they
-/// ignore only ASCII case. Other needles go through `to_lowercase`.
-fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
-    if !needle.is_ascii() {
-        return haystack.to_lowercase().contains(&needle.to_lowercase());
+/// ASCII needles use Knuth-Morris-Pratt over ASCII-folded bytes: at most
+/// `2 × haystack length` byte comparisons per event and no allocation, so
+/// a long needle full of near-matches costs no more than a short one.
+/// Other needles compare the full Unicode lowercase of both sides with
+/// `str::contains`, which is linear too but allocates per event.
+#[derive(Clone, Debug)]
+pub struct TextMatcher {
+    needle: Vec<u8>,
+    /// `fallback[i]`: the length of the longest proper prefix of
+    /// `needle[..=i]` that is also its suffix.
+    fallback: Vec<usize>,
+    /// The lowercased needle when it is not ASCII.
+    unicode: Option<String>,
+}
+
+impl TextMatcher {
+    pub fn new(needle: &str) -> TextMatcher {
+        if !needle.is_ascii() {
+            return TextMatcher {
+                needle: Vec::new(),
+                fallback: Vec::new(),
+                unicode: Some(needle.to_lowercase()),
+            };
+        }
+        let needle: Vec<u8> = needle.bytes().map(|b| b.to_ascii_lowercase()).collect();
+        let mut fallback = alloc::vec![0; needle.len()];
+        let mut length = 0;
+        for i in 1..needle.len() {
+            while length > 0 && needle[i] != needle[length] {
+                length = fallback[length - 1];
+            }
+            if needle[i] == needle[length] {
+                length += 1;
+            }
+            fallback[i] = length;
+        }
+        TextMatcher {
+            needle,
+            fallback,
+            unicode: None,
+        }
     }
-    let needle = needle.as_bytes();
-    if needle.is_empty() {
-        return true;
+
+    /// Returns whether the needle occurs in `haystack`, ignoring case.
+    pub fn is_match(&self, haystack: &str) -> bool {
+        let mut comparisons = 0;
+        self.is_match_counting(haystack, &mut comparisons)
     }
-    haystack
-        .as_bytes()
-        .windows(needle.len())
-        .any(|window| window.eq_ignore_ascii_case(needle))
+
+    /// [`TextMatcher::is_match`], adding the byte comparisons of the ASCII
+    /// search to `comparisons` so tests can check the linear bound.
+    fn is_match_counting(&self, haystack: &str, comparisons: &mut usize) -> bool {
+        if let Some(needle) = &self.unicode {
+            return haystack.to_lowercase().contains(needle.as_str());
+        }
+        if self.needle.is_empty() {
+            return true;
+        }
+        let mut matched = 0;
+        for byte in haystack.bytes() {
+            let byte = byte.to_ascii_lowercase();
+            loop {
+                *comparisons += 1;
+                if byte == self.needle[matched] {
+                    matched += 1;
+                    break;
+                }
+                if matched == 0 {
+                    break;
+                }
+                matched = self.fallback[matched - 1];
+            }
+            if matched == self.needle.len() {
+                return true;
+            }
+        }
+        false
+    }
 }
 
 #[cfg(test)]

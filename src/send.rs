@@ -124,6 +124,13 @@ impl Connection {
                 format!("{} resolves to no address", destination.address),
             ));
         };
+        // UDP "sends" to port 0 without an error, and nothing receives them.
+        if first.port() == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "port 0 is not a destination port: give a port from 1 to 65535",
+            ));
+        }
         match destination.protocol {
             Protocol::Udp => {
                 let local = if first.is_ipv4() {

@@ -34,6 +34,9 @@ pub struct Stats {
     pub http_requests: AtomicU64,
     /// HTTP responses sent with a 4xx or 5xx status.
     pub http_errors: AtomicU64,
+    /// HTTP connections over `--max-connections` closed without a
+    /// response: the queue for 503 responses was full or the write failed.
+    pub http_rejected: AtomicU64,
     /// TCP connections accepted for reading.
     pub tcp_accepted: AtomicU64,
     /// TCP connections closed at once because `--tcp-max-connections` were
@@ -75,6 +78,7 @@ pub struct StatsSnapshot {
     pub kernel_drops: u64,
     pub http_requests: u64,
     pub http_errors: u64,
+    pub http_rejected: u64,
     pub tcp_accepted: u64,
     pub tcp_rejected: u64,
     pub tcp_open: u64,
@@ -113,6 +117,7 @@ impl Stats {
             kernel_drops: AtomicU64::new(0),
             http_requests: AtomicU64::new(0),
             http_errors: AtomicU64::new(0),
+            http_rejected: AtomicU64::new(0),
             tcp_accepted: AtomicU64::new(0),
             tcp_rejected: AtomicU64::new(0),
             tcp_open: AtomicU64::new(0),
@@ -161,6 +166,11 @@ impl Stats {
         }
     }
 
+    /// Counts an HTTP connection closed without any response.
+    pub fn count_http_rejected(&self) {
+        bump(&self.http_rejected);
+    }
+
     pub fn snapshot(&self) -> StatsSnapshot {
         let load = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         StatsSnapshot {
@@ -173,6 +183,7 @@ impl Stats {
             kernel_drops: load(&self.kernel_drops),
             http_requests: load(&self.http_requests),
             http_errors: load(&self.http_errors),
+            http_rejected: load(&self.http_rejected),
             tcp_accepted: load(&self.tcp_accepted),
             tcp_rejected: load(&self.tcp_rejected),
             tcp_open: load(&self.tcp_open),

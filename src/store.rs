@@ -29,6 +29,10 @@ pub const ENTRY_OVERHEAD: usize = 2 * size_of::<Arc<Event>>() + 2 * size_of::<us
 
 /// Returns the bytes the store charges for `event`: its memory, its entry
 /// and an estimate of what the allocator adds to each of its allocations.
+///
+/// TODO: heap fragmentation is not charged. With glibc and message sizes
+/// from 1 B to 65 KB, RSS settled about 10% above the summed charges,
+/// because evicted events leave holes that new sizes do not fit.
 pub fn charge(event: &Event) -> usize {
     event.memory_size() + ENTRY_OVERHEAD + allocator_overhead(event)
 }

@@ -590,3 +590,133 @@ fn burst_is_received_or_counted_as_kernel_drops() {
     assert_eq!(stats["oversize"], 0);
     assert_eq!(stats["events"], stats["received"]);
 }
+
+#[test]
+fn large_pages_stream_and_stop_at_budget() {
+    let server = TestServer::start(64 * MIB);
+    let source = "127.0.0.1:9".parse().unwrap();
+    // Control bytes become six-byte `\u0001` escapes in JSON, so the full
+    // page would render to about 120 MB.
+    let message = vec![1u8; MIB];
+    let count = 20;
+    for _ in 0..count {
+        server.collector.ingest(&message, source);
+    }
+
+    let response = get(server.http, "/events?limit=10000");
+    assert_eq!(response.status, 200);
+    assert_eq!(response.header("content-length"), None);
+    let body = response.json();
+    let first = event_ids(&body);
+    assert!(!first.is_empty());
+    assert!(first.len() < count, "{} events in one page", first.len());
+    let next_after = body["next_after"].as_u64().expect("next_after set");
+    assert_eq!(next_after, *first.last().unwrap());
+
+    let mut ids = first;
+    let mut cursor = Some(next_after);
+    while let Some(after) = cursor {
+        let page = get_json(server.http, &format!("/events?limit=10000&after={after}"));
+        ids.extend(event_ids(&page));
+        cursor = page["next_after"].as_u64();
+    }
+    let expected: Vec<u64> = (1..=count as u64).rev().collect();
+    assert_eq!(ids, expected);
+
+    let head = raw_request(server.http, b"HEAD /events HTTP/1.1\r\n\r\n");
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+}
+
+#[test]
+fn head_errors_have_no_body() {
+    let limits = Limits {
+        head_timeout: Duration::from_millis(300),
+        ..Limits::default()
+    };
+    let server = TestServer::start_with("127.0.0.1:0", MIB, limits);
+    let mut filler = String::from("HEAD /events HTTP/1.1\r\n");
+    for n in 0..400 {
+        filler.push_str(&format!("X-Filler-{n}: {}\r\n", "v".repeat(20)));
+    }
+    filler.push_str("\r\n");
+    let cases: [(&str, &[u8]); 6] = [
+        ("404", b"HEAD /nowhere HTTP/1.1\r\n\r\n"),
+        ("413", b"HEAD /events HTTP/1.1\r\nContent-Length: 5\r\n\r\n"),
+        ("400", b"HEAD /events?limit=abc HTTP/1.1\r\n\r\n"),
+        ("400", b"HEAD /events HTTP/1.1\r\nbad header\r\n\r\n"),
+        ("431", filler.as_bytes()),
+        // No blank line: the server times out waiting for the head.
+        ("408", b"HEAD /events HTTP/1.1\r\n"),
+    ];
+    for (status, request) in cases {
+        let response = raw_request(server.http, request);
+        assert_eq!(response.status.to_string(), status);
+        assert!(
+            response.body.is_empty(),
+            "{status} to HEAD has a body: {:?}",
+            String::from_utf8_lossy(&response.body)
+        );
+        let length = response.header("content-length").expect("Content-Length");
+        assert_ne!(length, "0", "{status}: headers describe the GET body");
+    }
+
+    let get = get(server.http, "/nowhere");
+    assert_eq!(get.status, 404);
+    assert!(!get.body.is_empty());
+}
+
+#[test]
+fn busy_counts_only_sent_responses() {
+    let limits = Limits {
+        max_connections: 1,
+        ..Limits::default()
+    };
+    let server = TestServer::start_with("127.0.0.1:0", MIB, limits);
+    let idle = TcpStream::connect(server.http).unwrap();
+    // Sent before the server reads it, so every connection below is over
+    // the limit; far more than the queue of 503 responses holds.
+    let clients: Vec<TcpStream> = (0..150)
+        .map(|_| {
+            let mut stream = TcpStream::connect(server.http).unwrap();
+            // The server may have closed the connection already, which
+            // makes these calls fail. The read below distinguishes the cases.
+            let _ = stream.write_all(b"GET /healthz HTTP/1.1\r\n\r\n");
+            let _ = stream.shutdown(std::net::Shutdown::Write);
+            stream
+        })
+        .collect();
+    let mut answered = 0u64;
+    let mut closed = 0u64;
+    for mut stream in clients {
+        stream.set_read_timeout(Some(DEADLINE)).unwrap();
+        let mut bytes = Vec::new();
+        match std::io::Read::read_to_end(&mut stream, &mut bytes) {
+            Ok(_) if bytes.starts_with(b"HTTP/1.1 503 ") => answered += 1,
+            Ok(_) if bytes.is_empty() => closed += 1,
+            // A reset closes the connection without a response too.
+            Err(_) => closed += 1,
+            Ok(_) => panic!("unexpected {:?}", String::from_utf8_lossy(&bytes)),
+        }
+    }
+    // How many fit the queue depends on thread scheduling, so the counts
+    // are compared with what the clients saw, not with fixed numbers.
+    assert_eq!(answered + closed, 150);
+    drop(idle);
+
+    // The idle connection's slot frees once its thread reads the close.
+    // 503 responses until then are counted as well.
+    let start = Instant::now();
+    let stats = loop {
+        let response = get(server.http, "/stats");
+        if response.status == 200 {
+            break response.json();
+        }
+        assert_eq!(response.status, 503);
+        answered += 1;
+        assert!(start.elapsed() < DEADLINE, "the slot never freed");
+    };
+    assert_eq!(stats["http_requests"], answered);
+    assert_eq!(stats["http_errors"], answered);
+    assert_eq!(stats["http_rejected"], closed);
+}

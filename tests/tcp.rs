@@ -416,7 +416,10 @@ fn send_reads_stdin_lines() {
         .spawn()
         .expect("run logkeep send");
     let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(b"stdinline one\nstdinline two\n").unwrap();
+    // Empty lines are skipped, not sent as empty messages.
+    stdin
+        .write_all(b"stdinline one\n\n\r\nstdinline two\n")
+        .unwrap();
     drop(stdin);
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);

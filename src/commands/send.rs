@@ -16,7 +16,8 @@ use logkeep::send::{
 #[derive(clap::Args)]
 pub struct SendArgs {
     /// Message text; several words are joined with spaces. Without it (and
-    /// without --file) each line of stdin is sent as one message.
+    /// without --file) each line of stdin is sent as one message, skipping
+    /// empty lines.
     message: Vec<String>,
 
     /// Destination URL: udp://HOST:PORT or tcp://HOST:PORT. Overrides
@@ -232,6 +233,10 @@ fn send_stdin(
     let start = std::time::Instant::now();
     for line in std::io::stdin().lock().lines() {
         let line = line.map_err(|error| format!("cannot read stdin: {error}"))?;
+        // An empty line carries no message, as in --file.
+        if line.trim_end_matches('\r').is_empty() {
+            continue;
+        }
         let payload = render_message(header, syntax, &line, Utc::now());
         let summary = send_paced(connection, std::slice::from_ref(&payload), 1, 0.0);
         total.sent += summary.sent;

@@ -63,13 +63,14 @@ pub struct ServeArgs {
     tcp_idle_timeout: u64,
 
     /// Maximum TCP frame size, in bytes with an optional unit like
-    /// --capacity. Longer frames are stored cut to this size and counted.
+    /// --capacity, at least 480. Longer frames are stored cut to this size
+    /// and counted.
     #[arg(
         long,
         value_name = "SIZE",
         env = "LOGKEEP_MAX_FRAME_SIZE",
         default_value = "64KiB",
-        value_parser = parse_capacity
+        value_parser = parse_frame_size
     )]
     max_frame_size: usize,
 
@@ -119,14 +120,14 @@ pub struct ServeArgs {
     http: Vec<ListenAddr>,
 
     /// Memory for stored events, in bytes with an optional unit: KiB, MiB,
-    /// GiB (powers of 1024) or KB, MB, GB (powers of 1000). When it is full
-    /// the oldest events are evicted.
+    /// GiB (powers of 1024) or KB, MB, GB (powers of 1000), at least 64KiB.
+    /// When it is full the oldest events are evicted.
     #[arg(
         long,
         value_name = "SIZE",
         env = "LOGKEEP_CAPACITY",
         default_value = "64MiB",
-        value_parser = parse_capacity
+        value_parser = parse_store_capacity
     )]
     capacity: usize,
 
@@ -188,16 +189,80 @@ fn parse_capacity(text: &str) -> Result<usize, String> {
     parse_size(text).map_err(|error| format!("invalid size {text:?}: {error}"))
 }
 
+/// The smallest `--capacity`: below it the store keeps only a handful of
+/// events, and at 0 it drops every one.
+const MIN_CAPACITY: usize = 64 * 1024;
+
+/// The smallest `--max-frame-size`: the 480 octets that RFC 5426 § 3.2
+/// requires every IPv4 syslog receiver to accept.
+const MIN_FRAME_SIZE: usize = 480;
+
+fn parse_store_capacity(text: &str) -> Result<usize, String> {
+    let capacity = parse_capacity(text)?;
+    if capacity < MIN_CAPACITY {
+        return Err(format!(
+            "invalid size {text:?}: {capacity} bytes is below the minimum of 64KiB ({MIN_CAPACITY} bytes)"
+        ));
+    }
+    Ok(capacity)
+}
+
+fn parse_frame_size(text: &str) -> Result<usize, String> {
+    let size = parse_capacity(text)?;
+    if size < MIN_FRAME_SIZE {
+        return Err(format!(
+            "invalid size {text:?}: {size} bytes is below the minimum of {MIN_FRAME_SIZE} bytes"
+        ));
+    }
+    Ok(size)
+}
+
+/// Rejects an address given twice for the same socket type, which would
+/// otherwise fail to bind as if another process held it. `--tcp` and
+/// `--http` both bind TCP listeners, so they are checked together. Port 0
+/// requests a fresh ephemeral port each time and may repeat.
+fn check_distinct_addresses(args: &ServeArgs) -> Result<(), String> {
+    let udp = args.udp.iter().map(|addr| ("--udp", addr));
+    let tcp = args.tcp.iter().map(|addr| ("--tcp", addr));
+    let http = args.http.iter().map(|addr| ("--http", addr));
+    let mut seen: Vec<(&str, &ListenAddr)> = Vec::new();
+    for (flag, addr) in udp.chain(tcp).chain(http) {
+        if addr.port() == 0 {
+            continue;
+        }
+        let udp = flag == "--udp";
+        let earlier = seen
+            .iter()
+            .find(|(other, seen)| (*other == "--udp") == udp && *seen == addr);
+        if let Some((other, _)) = earlier {
+            return Err(format!(
+                "address {addr} is given twice ({other} and {flag}): list each address once"
+            ));
+        }
+        seen.push((flag, addr));
+    }
+    Ok(())
+}
+
 pub fn run(args: ServeArgs) -> ExitCode {
+    // TCP is off unless --tcp is given, so it is named only then.
+    let tcp = if args.tcp.is_empty() {
+        String::new()
+    } else {
+        format!(", tcp {}", join(&args.tcp))
+    };
     log::info!(
-        "logkeep {} starting: capacity {} bytes, udp {}, tcp {}, http {}, default offset {}",
+        "logkeep {} starting: capacity {} bytes, udp {}{tcp}, http {}, default offset {}",
         env!("CARGO_PKG_VERSION"),
         args.capacity,
         join(&args.udp),
-        join(&args.tcp),
         join(&args.http),
         args.default_offset,
     );
+    if let Err(error) = check_distinct_addresses(&args) {
+        log::error!("{error}");
+        return ExitCode::FAILURE;
+    }
     let (udp, tcp, listeners) = match bind_all(&args) {
         Ok(bound) => bound,
         Err(error) => {

@@ -40,7 +40,7 @@ pub struct Report {
 
 impl Report {
     /// Returns the rows of the table in output order.
-    pub fn metrics(&self) -> [Metric; 27] {
+    pub fn metrics(&self) -> [Metric; 28] {
         let stats = &self.stats;
         let store = &self.store;
         let counter = |name, help, value| Metric {
@@ -130,6 +130,11 @@ impl Report {
                 "http_errors",
                 "HTTP responses sent with a 4xx or 5xx status.",
                 stats.http_errors,
+            ),
+            counter(
+                "http_rejected",
+                "HTTP connections over the connection limit closed without a response.",
+                stats.http_rejected,
             ),
             labelled(
                 (

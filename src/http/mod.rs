@@ -21,6 +21,8 @@ use alloc::vec::Vec;
 
 use serde_json::json;
 
+use crate::json::event_to_vec;
+use crate::query::Page;
 use crate::stats::StatsSnapshot;
 use crate::store::EventSource;
 
@@ -37,16 +39,55 @@ pub struct Context<'a> {
     pub uptime_seconds: u64,
 }
 
-/// A complete response; [`Response::to_bytes`] serialises it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A complete response; [`Response::write_to`] serialises it.
+#[derive(Clone, Debug, PartialEq)]
 pub struct Response {
     pub status: u16,
     pub content_type: &'static str,
     /// Extra header fields, such as `Allow` on a 405.
     pub headers: Vec<(&'static str, String)>,
     pub body: Vec<u8>,
-    /// A response to `HEAD`: the headers describe `body`, which is not sent.
+    /// Events rendered one at a time after `body` while the response is
+    /// written, so a page of 10,000 events never exists as one buffer.
+    pub events: Option<EventBody>,
+    /// A response to `HEAD`: the headers describe the body, which is not
+    /// sent (RFC 9110 § 9.3.2).
     pub head_only: bool,
+}
+
+/// A page of events and the format to render it in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventBody {
+    pub page: Page,
+    /// One event per line; otherwise `{"events": [...], "next_after": ...}`.
+    pub ndjson: bool,
+}
+
+impl EventBody {
+    /// Calls `write` with the rendered body piece by piece, so at most one
+    /// event's JSON exists at a time.
+    fn write_to<E>(&self, write: &mut dyn FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
+        if self.ndjson {
+            for event in &self.page.events {
+                write(&event_to_vec(event))?;
+                write(b"\n")?;
+            }
+            return Ok(());
+        }
+
+        write(b"{\"events\":[")?;
+        for (index, event) in self.page.events.iter().enumerate() {
+            if index > 0 {
+                write(b",")?;
+            }
+            write(&event_to_vec(event))?;
+        }
+        let next_after = match self.page.next_after {
+            Some(id) => id.to_string(),
+            None => String::from("null"),
+        };
+        write(format!("],\"next_after\":{next_after}}}\n").as_bytes())
+    }
 }
 
 impl Response {
@@ -56,8 +97,17 @@ impl Response {
             content_type,
             headers: Vec::new(),
             body,
+            events: None,
             head_only: false,
         }
+    }
+
+    /// Builds a 200 response whose body is rendered from `body` while it
+    /// is written.
+    pub fn events(content_type: &'static str, body: EventBody) -> Response {
+        let mut response = Response::new(200, content_type, Vec::new());
+        response.events = Some(body);
+        response
     }
 
     /// Builds an error response with the body `{"error": message}`.
@@ -67,16 +117,55 @@ impl Response {
         Response::new(status, "application/json", body)
     }
 
-    /// Serialises the status line, the header fields and, unless this
-    /// responds to a `HEAD`, the body.
+    /// Marks this as the response to the request whose first bytes are
+    /// `request`: a response to `HEAD` sends no body (RFC 9110 § 9.3.2),
+    /// whatever its status. Every response to a request that was read
+    /// passes through here, errors included.
+    pub fn for_request(mut self, request: &[u8]) -> Response {
+        self.head_only = request.starts_with(b"HEAD ");
+        self
+    }
+
+    /// Serialises the whole response into one buffer, for small responses
+    /// and tests. See [`Response::write_to`].
     pub fn to_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        let _ = self.write_to(&mut |piece: &[u8]| -> Result<(), ()> {
+            bytes.extend_from_slice(piece);
+            Ok(())
+        });
+        bytes
+    }
+
+    /// Returns the body as sent to a `GET`, including rendered events.
+    pub fn body_bytes(&self) -> Vec<u8> {
+        let mut bytes = self.body.clone();
+        if let Some(events) = &self.events {
+            let _ = events.write_to(&mut |piece: &[u8]| -> Result<(), ()> {
+                bytes.extend_from_slice(piece);
+                Ok(())
+            });
+        }
+        bytes
+    }
+
+    /// Calls `write` with the status line, the header fields and, unless
+    /// this responds to a `HEAD`, the body, piece by piece.
+    ///
+    /// A response with [`Response::events`] has no `Content-Length`, because
+    /// its length is known only once rendered: the connection closing ends
+    /// its body (RFC 9112 § 6.3, last rule), as every response here closes.
+    pub fn write_to<E>(&self, write: &mut dyn FnMut(&[u8]) -> Result<(), E>) -> Result<(), E> {
         let mut head = format!(
-            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n",
+            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\n",
             self.status,
             reason(self.status),
             self.content_type,
-            self.body.len()
         );
+        if self.events.is_none() {
+            head.push_str(&format!("Content-Length: {}\r\n", self.body.len()));
+        }
+        head.push_str("Cache-Control: no-store\r\nConnection: close\r\n");
         for (name, value) in &self.headers {
             head.push_str(name);
             head.push_str(": ");
@@ -84,11 +173,15 @@ impl Response {
             head.push_str("\r\n");
         }
         head.push_str("\r\n");
-        let mut bytes = head.into_bytes();
-        if !self.head_only {
-            bytes.extend_from_slice(&self.body);
+        write(head.as_bytes())?;
+        if self.head_only {
+            return Ok(());
         }
-        bytes
+        write(&self.body)?;
+        if let Some(events) = &self.events {
+            events.write_to(write)?;
+        }
+        Ok(())
     }
 }
 
@@ -111,6 +204,11 @@ pub fn reason(status: u16) -> &'static str {
 /// `None` when the head is incomplete and shorter than [`MAX_HEAD`], so the
 /// caller should read more.
 pub fn handle(buffer: &[u8], context: &Context<'_>) -> Option<Response> {
+    let response = build_response(buffer, context)?;
+    Some(response.for_request(buffer))
+}
+
+fn build_response(buffer: &[u8], context: &Context<'_>) -> Option<Response> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut request = httparse::Request::new(&mut headers);
     let head_length = match request.parse(buffer) {

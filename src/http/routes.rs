@@ -9,8 +9,7 @@ use serde_json::{Value, json};
 
 use super::metrics::Report;
 use super::url::{query_pairs, split_target};
-use super::{Context, Response};
-use crate::json::event_to_string;
+use super::{Context, EventBody, Response};
 use crate::query::{self, Page, Query};
 
 const NDJSON: &str = "application/x-ndjson";
@@ -40,16 +39,16 @@ pub(super) fn route(
             return Response::error(404, &message);
         }
     };
-    let head_only = match method {
-        "GET" => false,
-        "HEAD" => true,
+    // `handle` drops the body of every response to `HEAD`.
+    match method {
+        "GET" | "HEAD" => {}
         _ => {
             let message = format!("method {method} not allowed on {path}: use GET or HEAD");
             let mut response = Response::error(405, &message);
             response.headers.push(("Allow", ALLOW.to_string()));
             return response;
         }
-    };
+    }
     if let Err(response) = check_no_body(headers) {
         return response;
     }
@@ -61,9 +60,7 @@ pub(super) fn route(
             return Response::error(400, &message);
         }
     };
-    let mut response = handler(&pairs, headers, context);
-    response.head_only = head_only;
-    response
+    handler(&pairs, headers, context)
 }
 
 /// Rejects requests that announce a body: the API has no use for one, and
@@ -143,39 +140,28 @@ fn events(pairs: &[(String, String)], headers: &[Header<'_>], context: &Context<
 
     let page = query::run(context.events, &query);
     if ndjson {
-        render_ndjson(&page)
+        render_ndjson(page)
     } else {
-        render_json(&page)
+        render_json(page)
     }
 }
 
-fn render_json(page: &Page) -> Response {
-    let mut body = String::from("{\"events\":[");
-    for (index, event) in page.events.iter().enumerate() {
-        if index > 0 {
-            body.push(',');
-        }
-        body.push_str(&event_to_string(event));
-    }
-    body.push_str("],\"next_after\":");
-    match page.next_after {
-        Some(id) => body.push_str(&id.to_string()),
-        None => body.push_str("null"),
-    }
-    body.push_str("}\n");
-    Response::new(200, "application/json", body.into_bytes())
+fn render_json(page: Page) -> Response {
+    Response::events(
+        "application/json",
+        EventBody {
+            page,
+            ndjson: false,
+        },
+    )
 }
 
 /// Renders one event per line. The cursor for the next page has no place
 /// in the lines, so it goes to the `X-Next-After` header.
-fn render_ndjson(page: &Page) -> Response {
-    let mut body = String::new();
-    for event in &page.events {
-        body.push_str(&event_to_string(event));
-        body.push('\n');
-    }
-    let mut response = Response::new(200, NDJSON, body.into_bytes());
-    if let Some(id) = page.next_after {
+fn render_ndjson(page: Page) -> Response {
+    let next_after = page.next_after;
+    let mut response = Response::events(NDJSON, EventBody { page, ndjson: true });
+    if let Some(id) = next_after {
         response.headers.push(("X-Next-After", id.to_string()));
     }
     response

@@ -43,7 +43,7 @@ fn get(store: &Store, request: &str) -> Response {
 }
 
 fn body_json(response: &Response) -> Value {
-    serde_json::from_slice(&response.body).expect("a JSON body")
+    serde_json::from_slice(&response.body_bytes()).expect("a JSON body")
 }
 
 fn error_of(response: &Response) -> String {
@@ -74,7 +74,7 @@ fn events_ndjson_by_accept_or_format() {
         "GET /events?severity=err HTTP/1.1\r\nAccept: application/x-ndjson\r\n\r\n",
     );
     assert_eq!(by_accept.content_type, "application/x-ndjson");
-    let text = String::from_utf8(by_accept.body).unwrap();
+    let text = String::from_utf8(by_accept.body_bytes()).unwrap();
     assert_eq!(text.lines().count(), 2);
     let by_format = get(&store, "GET /events?format=ndjson&limit=1 HTTP/1.1\r\n\r\n");
     assert_eq!(by_format.content_type, "application/x-ndjson");

@@ -129,3 +129,116 @@ fn invalid_values_name_the_parameter() {
     assert!(query.set("after", "-1").is_err());
     assert_eq!(query.set("colour", "red"), Ok(false));
 }
+
+#[test]
+fn text_search_is_linear() {
+    // Near-matches everywhere: the naive search compares about
+    // `haystack × needle` bytes (130 million here).
+    let haystack = "a".repeat(65_000);
+    let mut needle = "A".repeat(2_000);
+    needle.push('b');
+    let matcher = TextMatcher::new(&needle);
+    let mut comparisons = 0;
+    assert!(!matcher.is_match_counting(&haystack, &mut comparisons));
+    assert!(
+        comparisons <= 2 * haystack.len(),
+        "{comparisons} comparisons"
+    );
+
+    let mut found = haystack.clone();
+    found.push_str(&needle.to_ascii_lowercase());
+    comparisons = 0;
+    assert!(matcher.is_match_counting(&found, &mut comparisons));
+    assert!(comparisons <= 2 * found.len(), "{comparisons} comparisons");
+}
+
+#[test]
+fn text_search_matches_naive() {
+    let cases = [
+        ("abcabd", "abd", true),
+        ("aabaabaaab", "aaab", true),
+        ("aabaabaab", "aaab", false),
+        ("Hello World", "O w", true),
+        ("", "", true),
+        ("x", "", true),
+        ("", "x", false),
+        ("ÄRGER im Büro", "bü", true),
+        ("straße", "STRASSE", false),
+    ];
+    for (haystack, needle, expected) in cases {
+        let found = TextMatcher::new(needle).is_match(haystack);
+        assert_eq!(found, expected, "{needle:?} in {haystack:?}");
+    }
+}
+
+#[test]
+fn text_longer_than_limit_rejected() {
+    let mut query = Query::default();
+    let long = "a".repeat(MAX_TEXT + 1);
+    let error = query.set("q", &long).unwrap_err();
+    let message = error.to_string();
+    assert!(message.contains("at most 1024 bytes"), "{message}");
+    assert!(message.contains("1025 bytes"), "{message}");
+    assert!(message.len() < 200, "{message}");
+    assert_eq!(query.set("q", &long[..MAX_TEXT]), Ok(true));
+}
+
+#[test]
+fn page_stops_at_byte_budget() {
+    let mut store = Store::new(64 << 20);
+    let message = "m".repeat(MAX_PAGE_BYTES / 4);
+    for _ in 0..6 {
+        store.push(event(3, 1, "alpha", &message));
+    }
+    let first = run(&store, &query(&[("order", "asc")]));
+    assert!(first.events.len() < 6, "{} events", first.events.len());
+    assert_eq!(first.next_after, first.events.last().map(|e| e.id));
+
+    // One event larger than the budget still makes a page of one.
+    let mut store = Store::new(64 << 20);
+    store.push(event(3, 1, "alpha", &"m".repeat(MAX_PAGE_BYTES + 1)));
+    store.push(event(3, 1, "alpha", "small"));
+    let page = run(&store, &query(&[("order", "asc")]));
+    assert_eq!(ids(&page), [1]);
+    assert_eq!(page.next_after, Some(1));
+}
+
+#[test]
+fn numbers_are_plain_digits() {
+    let rejected = [
+        ("limit", "+5"),
+        ("limit", "05"),
+        ("limit", " 5"),
+        ("limit", ""),
+        ("after", "+1"),
+        ("after", "007"),
+        ("severity", "+3"),
+        ("severity", "03"),
+        ("facility", "+1"),
+        ("facility", "kern,01"),
+    ];
+    for (name, value) in rejected {
+        let mut query = Query::default();
+        assert!(query.set(name, value).is_err(), "{name}={value:?}");
+    }
+    let accepted = [
+        ("limit", "5"),
+        ("after", "0"),
+        ("severity", "0"),
+        ("severity", "3"),
+        ("facility", "23"),
+    ];
+    for (name, value) in accepted {
+        let mut query = Query::default();
+        assert_eq!(query.set(name, value), Ok(true), "{name}={value:?}");
+    }
+}
+
+#[test]
+fn time_with_space_hints_at_plus() {
+    let mut query = Query::default();
+    let error = query.set("since", "2026-01-31T12:00:00 01:00").unwrap_err();
+    assert!(error.to_string().contains("%2B"), "{error}");
+    let error = query.set("since", "yesterday").unwrap_err();
+    assert!(!error.to_string().contains("%2B"), "{error}");
+}

@@ -22,10 +22,22 @@ pub enum ListenAddr {
     AllAddresses(u16),
 }
 
+impl ListenAddr {
+    /// Returns the port. Port 0 requests an ephemeral port from the system.
+    pub fn port(&self) -> u16 {
+        match self {
+            ListenAddr::Socket(addr) => addr.port(),
+            ListenAddr::AllAddresses(port) => *port,
+        }
+    }
+}
+
 impl FromStr for ListenAddr {
     type Err = String;
 
     fn from_str(text: &str) -> Result<ListenAddr, String> {
+        // Lists such as `--udp "a, b"` leave a space after each comma.
+        let text = text.trim();
         if let Ok(port) = text.parse::<u16>() {
             return Ok(ListenAddr::AllAddresses(port));
         }

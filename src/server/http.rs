@@ -8,7 +8,7 @@
 //! time, and it reaches the ingest path only through the store's chunked
 //! scans.
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufWriter, Read, Write};
 use std::net::{Shutdown as SocketShutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
@@ -81,9 +81,10 @@ pub fn run(listener: TcpListener, collector: Arc<Collector>, shutdown: &Shutdown
 
     let (busy, busy_queue) = mpsc::sync_channel(BUSY_QUEUE);
     let max_connections = limits.max_connections;
+    let busy_collector = Arc::clone(&collector);
     let spawned = std::thread::Builder::new()
         .name(String::from("http-busy"))
-        .spawn(move || send_busy_responses(busy_queue, max_connections));
+        .spawn(move || send_busy_responses(busy_queue, max_connections, &busy_collector));
     if let Err(error) = spawned {
         // Connections over the limit are then closed without a response.
         log::error!("{name}: cannot start the thread that sends 503 responses: {error}");
@@ -161,8 +162,14 @@ const BUSY_QUEUE: usize = 64;
 /// accept loop does not wait for a client that does not read.
 fn reject_busy(server: &Server, stream: TcpStream, name: &str) {
     let limit = server.limits.max_connections;
-    server.collector.stats().count_http_response(503);
-    let queued = server.busy.try_send(stream).is_ok();
+    let unsent = server.busy.try_send(stream).err();
+    let queued = unsent.is_none();
+    if let Some(error) = unsent {
+        // Counted before the close, so a client that sees the close also
+        // finds it counted.
+        server.collector.stats().count_http_rejected();
+        drop(error);
+    }
     if let Some(suppressed) = server.rejections.check() {
         let action = if queued { "sent 503 to" } else { "closed" };
         log::warn!(
@@ -174,7 +181,10 @@ fn reject_busy(server: &Server, stream: TcpStream, name: &str) {
 /// Sends a 503 response on each connection from `queue` and closes it after
 /// reading what the client sent, so the close does not reset the
 /// connection before the client has read the response.
-fn send_busy_responses(queue: mpsc::Receiver<TcpStream>, limit: usize) {
+///
+/// NOTE: the 503 goes out before the request is read, so a `HEAD` request
+/// also receives its body; the connection closes right after it.
+fn send_busy_responses(queue: mpsc::Receiver<TcpStream>, limit: usize, collector: &Collector) {
     let message = format!("too many connections (limit {limit}); retry later");
     let mut response = Response::error(503, &message);
     response.headers.push(("Retry-After", String::from("1")));
@@ -182,7 +192,10 @@ fn send_busy_responses(queue: mpsc::Receiver<TcpStream>, limit: usize) {
     for mut stream in queue {
         let _ = stream.set_write_timeout(Some(BUSY_TIMEOUT));
         if stream.write_all(&bytes).is_ok() {
+            collector.stats().count_http_response(503);
             drain_and_close(stream, BUSY_TIMEOUT);
+        } else {
+            collector.stats().count_http_rejected();
         }
     }
 }
@@ -194,10 +207,13 @@ fn serve_connection(server: &Server, mut stream: TcpStream) {
     let peer = stream
         .peer_addr()
         .map_or_else(|_| String::from("unknown peer"), |addr| addr.to_string());
-    let response = match read_request(server, &mut stream) {
+    let mut buffer = vec![0u8; MAX_HEAD];
+    let mut length = 0;
+    let response = match read_request(server, &mut stream, &mut buffer, &mut length) {
         Ok(response) => response,
         Err(error) if is_timeout(&error) => {
             Response::error(408, "timed out reading the request head")
+                .for_request(&buffer[..length])
         }
         Err(error) => {
             log::debug!("http: {peer}: closed before a complete request: {error}");
@@ -208,7 +224,7 @@ fn serve_connection(server: &Server, mut stream: TcpStream) {
     let status = response.status;
     server.collector.stats().count_http_response(status);
     let _ = stream.set_write_timeout(Some(server.limits.write_timeout));
-    if let Err(error) = stream.write_all(&response.to_bytes()) {
+    if let Err(error) = write_response(&response, &mut stream) {
         log::debug!("http: {peer}: writing the {status} response failed: {error}");
         return;
     }
@@ -216,12 +232,28 @@ fn serve_connection(server: &Server, mut stream: TcpStream) {
     drain_and_close(stream, DRAIN_TIMEOUT);
 }
 
+/// Writes `response` through a buffer of [`WRITE_BUFFER`] bytes, so memory
+/// per connection stays one buffer plus one rendered event, whatever the
+/// page size.
+fn write_response(response: &Response, stream: &mut TcpStream) -> io::Result<()> {
+    let mut writer = BufWriter::with_capacity(WRITE_BUFFER, stream);
+    response.write_to(&mut |piece| writer.write_all(piece))?;
+    writer.flush()
+}
+
+/// Bytes buffered per connection before a write to the socket.
+const WRITE_BUFFER: usize = 64 * 1024;
+
 /// Reads until the request head is complete, the head limit is exceeded or
-/// the head timeout expires, then builds the response.
-fn read_request(server: &Server, stream: &mut TcpStream) -> io::Result<Response> {
+/// the head timeout expires, then builds the response. The bytes read stay
+/// in `buffer[..length]`, so the caller can still tell a timed-out `HEAD`.
+fn read_request(
+    server: &Server,
+    stream: &mut TcpStream,
+    buffer: &mut [u8],
+    length: &mut usize,
+) -> io::Result<Response> {
     let deadline = Instant::now() + server.limits.head_timeout;
-    let mut buffer = vec![0u8; MAX_HEAD];
-    let mut length = 0;
     loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
         if remaining.is_zero() {
@@ -235,18 +267,18 @@ fn read_request(server: &Server, stream: &mut TcpStream) -> io::Result<Response>
                 return Err(error);
             }
         }
-        let read = stream.read(&mut buffer[length..])?;
+        let read = stream.read(&mut buffer[*length..])?;
         if read == 0 {
             return Err(io::ErrorKind::UnexpectedEof.into());
         }
-        length += read;
+        *length += read;
 
         let context = Context {
             events: server.collector.as_ref(),
             stats: server.collector.stats().snapshot(),
             uptime_seconds: server.collector.uptime().as_secs(),
         };
-        if let Some(response) = http::handle(&buffer[..length], &context) {
+        if let Some(response) = http::handle(&buffer[..*length], &context) {
             return Ok(response);
         }
     }
