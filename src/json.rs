@@ -113,6 +113,9 @@ impl Serialize for EventJson<'_> {
         let elements = ElementsJson(&event.structured_data);
         map.serialize_entry("structured_data", &elements)?;
         map.serialize_entry("timestamp", &event.timestamp.map(time))?;
+        if let Some(defect) = event.transport_error {
+            map.serialize_entry("transport_error", defect.name())?;
+        }
         map.end()
     }
 }
@@ -171,6 +174,7 @@ mod tests {
             message: "line\n\u{1}\u{7f} ünï \"x\"".to_string(),
             bom: false,
             parse_error: Some("bad SD".to_string()),
+            transport_error: Some(crate::event::TransportError::Truncated),
             raw: Vec::new(),
         }
     }
@@ -182,6 +186,7 @@ mod tests {
         bare.source = None;
         bare.timestamp = None;
         bare.parse_error = None;
+        bare.transport_error = None;
         bare.structured_data.clear();
         for event in [sample(7), bare] {
             let expected = serde_json::to_string(&event_to_value(&event)).unwrap();
