@@ -227,7 +227,7 @@ mib="$(memory_mib "$memory")"
     die "invalid --memory '$memory': expected a size such as 512M or 1G"
 reserve_kib=$((mib * 1024 / 10 - 8 * 1024))
 slots=$((reserve_kib / 352))
-((slots >= 2)) || die "--memory $memory leaves no stack reserve for connections: use at least 128M"
+((slots >= 2)) || die "--memory $memory leaves no stack reserve for connections: use at least 96M"
 http_cap=$((slots / 4 > 64 ? 64 : (slots / 4 > 0 ? slots / 4 : 1)))
 tcp_cap=$((slots - http_cap > 256 ? 256 : slots - http_cap))
 echo "run.sh: connection caps for $memory: $tcp_cap tcp, $http_cap http" >&2

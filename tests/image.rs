@@ -2,6 +2,9 @@
 //! QEMU under TCG, sends corpus messages over UDP and reads them back over
 //! HTTP: once through QEMU user networking with host port forwards, once
 //! through a TAP device inside a network namespace the test creates.
+//! A third test floods the guest with idle TCP and HTTP connections and
+//! checks that it stays up, applies its connection caps and timeouts, and
+//! still stores what arrives afterwards.
 //!
 //! The image is built by scripts/build-image.sh. Outside CI a missing
 //! image or QEMU skips these tests with a printed reason; with `CI` set it
