@@ -27,7 +27,8 @@
 #   --mac MAC           guest MAC address (default 52:54:00:12:34:56)
 #
 # Machine:
-#   --memory SIZE       guest memory, QEMU -m syntax (default 512M)
+#   --memory SIZE       guest memory, QEMU -m syntax (default 512M); it also
+#                       sets the connection caps, see below
 #   --smp N             virtual CPUs (default 2)
 #   --accel auto|kvm|tcg  hardware virtualisation or emulation (default auto:
 #                       KVM only when kvm_intel or kvm_amd is loaded and the CPU
@@ -40,7 +41,16 @@
 #                       or env=HERMIT_UDP_RX_QUEUE=4096 (repeatable)
 #
 # Arguments after `--` go to logkeep, like on a hosted machine; with none the
-# guest runs `logkeep serve` with its defaults (UDP 514, HTTP 8080).
+# guest runs `logkeep serve --tcp 514` (UDP and TCP 514, HTTP 8080).
+#
+# Connection caps: every TCP and HTTP connection runs on a thread whose
+# stacks (256 KiB plus 96 KiB in the kernel) come from a reserve of about
+# 10% of guest memory, and the kernel panics when it runs out. So
+#   (--tcp-max-connections + --max-connections) x 352 KiB
+#     <= memory / 10 - 8 MiB (the other threads' stacks)
+# run.sh passes the largest caps that fit --memory (a quarter for HTTP, at
+# most 256 TCP and 64 HTTP) as LOGKEEP_TCP_MAX_CONNECTIONS and
+# LOGKEEP_MAX_CONNECTIONS; logkeep options after `--` override them.
 #
 # Stop: Ctrl-C, or Ctrl-A then X. Ctrl-A then C switches to the QEMU monitor.
 set -euo pipefail
@@ -96,7 +106,7 @@ while [[ $# -gt 0 ]]; do
         --monitor) need "$@"; monitor="$2"; shift 2 ;;
         --kernel-arg) need "$@"; kernel_args+=("$2"); shift 2 ;;
         --) shift; app_args=("$@"); break ;;
-        -h | --help) sed -n '2,44p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,55p' "$0"; exit 0 ;;
         *) die "unknown option '$1' (see scripts/run.sh --help)" ;;
     esac
 done
@@ -201,6 +211,27 @@ else
 fi
 net_args+=(-device "virtio-net-pci,netdev=net0,disable-legacy=on,mac=$mac")
 
+# --- connection caps ---------------------------------------------------------
+# Prints the size of a QEMU -m value in MiB (a bare number is MiB).
+memory_mib() {
+    local value="${1%[Bb]}"
+    case "$value" in
+        *[Gg]) echo $((${value%[Gg]} * 1024)) ;;
+        *[Mm]) echo "${value%[Mm]}" ;;
+        *[Tt]) echo $((${value%[Tt]} * 1024 * 1024)) ;;
+        *) echo "$value" ;;
+    esac
+}
+mib="$(memory_mib "$memory")"
+[[ "$mib" =~ ^[0-9]+$ ]] ||
+    die "invalid --memory '$memory': expected a size such as 512M or 1G"
+reserve_kib=$((mib * 1024 / 10 - 8 * 1024))
+slots=$((reserve_kib / 352))
+((slots >= 2)) || die "--memory $memory leaves no stack reserve for connections: use at least 96M"
+http_cap=$((slots / 4 > 64 ? 64 : (slots / 4 > 0 ? slots / 4 : 1)))
+tcp_cap=$((slots - http_cap > 256 ? 256 : slots - http_cap))
+echo "run.sh: connection caps for $memory: $tcp_cap tcp, $http_cap http" >&2
+
 # --- command line ------------------------------------------------------------
 # Hermit reads -ip/-gateway/-mask and env=KEY=VALUE, and passes everything
 # after `--` to the program as its arguments.
@@ -208,6 +239,7 @@ net_args+=(-device "virtio-net-pci,netdev=net0,disable-legacy=on,mac=$mac")
 # UDP, since the TCP port is forwarded by default.
 [[ ${#app_args[@]} -gt 0 ]] || app_args=(serve --tcp 514)
 cmdline="-ip $ip -gateway $gateway -mask $mask"
+cmdline="$cmdline env=LOGKEEP_TCP_MAX_CONNECTIONS=$tcp_cap env=LOGKEEP_MAX_CONNECTIONS=$http_cap"
 for arg in "${kernel_args[@]}"; do
     cmdline="$cmdline $arg"
 done

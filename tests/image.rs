@@ -2,6 +2,9 @@
 //! QEMU under TCG, sends corpus messages over UDP and reads them back over
 //! HTTP: once through QEMU user networking with host port forwards, once
 //! through a TAP device inside a network namespace the test creates.
+//! A third test floods the guest with idle TCP and HTTP connections and
+//! checks that it stays up, applies its connection caps and timeouts, and
+//! still stores what arrives afterwards.
 //!
 //! The image is built by scripts/build-image.sh. Outside CI a missing
 //! image or QEMU skips these tests with a printed reason; with `CI` set it
@@ -571,4 +574,148 @@ fn tap_client() {
         SocketAddr::from((guest, 514)),
         SocketAddr::from((guest, 8080)),
     );
+}
+
+/// Idle connections the flood test opens to each port: more than the
+/// connection caps, and more than the guest's stack reserve could back
+/// with one thread each if the caps were missing.
+const FLOOD_CONNECTIONS: usize = 300;
+
+/// Idle and request-head timeout of the flood test's guest, in seconds.
+const FLOOD_TIMEOUT_SECONDS: u64 = 4;
+
+/// Opens `count` TCP connections to `addr`, pausing briefly between them,
+/// and returns the ones the host accepted.
+fn open_idle(addr: SocketAddr, count: usize) -> Vec<TcpStream> {
+    let mut streams = Vec::with_capacity(count);
+    for _ in 0..count {
+        if let Ok(stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) {
+            streams.push(stream);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    streams
+}
+
+/// Polls `/stats` until `done` holds, panicking with the guest console
+/// after [`DELIVERY_DEADLINE`].
+fn wait_for_stats(guest: &Guest, http: SocketAddr, what: &str, done: impl Fn(&Value) -> bool) {
+    let start = Instant::now();
+    loop {
+        if let Some((200, body)) = try_get(http, "/stats") {
+            let stats: Value = serde_json::from_slice(&body).expect("/stats is JSON");
+            if done(&stats) {
+                return;
+            }
+        }
+        assert!(
+            start.elapsed() < DELIVERY_DEADLINE,
+            "{what} within {DELIVERY_DEADLINE:?}; guest console:\n{}",
+            guest.console()
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+#[test]
+fn image_survives_idle_connection_flood() {
+    let Some(image) = prerequisites() else {
+        return;
+    };
+    let dir = scratch_dir("flood");
+    let (udp_port, http_port, tcp_port) = (free_port(), free_port(), free_port());
+    let run_args: Vec<String> = [
+        "--udp-port",
+        &udp_port.to_string(),
+        "--http-port",
+        &http_port.to_string(),
+        "--tcp-port",
+        &tcp_port.to_string(),
+    ]
+    .map(String::from)
+    .to_vec();
+    let timeout = FLOOD_TIMEOUT_SECONDS.to_string();
+    let mut guest = Guest::start(
+        &[],
+        &dir,
+        &image,
+        &run_args,
+        &[
+            "serve",
+            "--tcp",
+            "514",
+            "--tcp-idle-timeout",
+            &timeout,
+            "--http-timeout",
+            &timeout,
+            // Below what run.sh computes for 256 MiB, so that the caps
+            // are reached even when a loaded host delivers few of the
+            // connections.
+            "--tcp-max-connections",
+            "8",
+            "--max-connections",
+            "4",
+        ],
+    );
+    guest.wait_for_listening();
+    let udp = SocketAddr::from((Ipv4Addr::LOCALHOST, udp_port));
+    let http = SocketAddr::from((Ipv4Addr::LOCALHOST, http_port));
+    let tcp = SocketAddr::from((Ipv4Addr::LOCALHOST, tcp_port));
+    wait_for_http(http);
+
+    // Idle connections that send nothing: each one the guest accepts
+    // holds a thread until it times out or the client closes it.
+    let idle_tcp = open_idle(tcp, FLOOD_CONNECTIONS);
+    let idle_http = open_idle(http, FLOOD_CONNECTIONS);
+    eprintln!(
+        "opened {} idle TCP and {} idle HTTP connections",
+        idle_tcp.len(),
+        idle_http.len()
+    );
+
+    // The connections the guest accepted must time out. Those QEMU still
+    // queues would take every freed slot, so the clients then close all.
+    std::thread::sleep(Duration::from_secs(FLOOD_TIMEOUT_SECONDS + 2));
+    drop(idle_tcp);
+    drop(idle_http);
+
+    // The guest must stay up, and count what it rejected over its caps
+    // and what it closed after the timeouts.
+    wait_for_stats(&guest, http, "TCP connections stayed open", |stats| {
+        stats["tcp_connections_open"].as_u64() == Some(0)
+    });
+    let stats = get_json(http, "/stats");
+    eprintln!("stats after the flood: {stats}");
+    assert!(
+        stats["tcp_connections"]["rejected"].as_u64() > Some(0),
+        "no TCP connection was rejected: {stats}"
+    );
+    assert!(
+        stats["tcp_idle_timeouts"].as_u64() > Some(0),
+        "no TCP connection timed out: {stats}"
+    );
+    assert!(
+        stats["http_errors"].as_u64() > Some(0),
+        "no 503 or 408 response was counted: {stats}"
+    );
+
+    // Ingest still works on both transports.
+    let marker = b"<13>1 2026-12-04T12:00:00Z imagehost imagetest - - - flood-udp-marker";
+    let socket = UdpSocket::bind("127.0.0.1:0").expect("bind a sending socket");
+    socket.send_to(marker, udp).expect("send a datagram");
+    send_over_tcp(tcp, http);
+    let start = Instant::now();
+    while event_ids(&get_json(http, "/events?q=flood-udp-marker")).len() != 1 {
+        assert!(
+            start.elapsed() < DELIVERY_DEADLINE,
+            "the guest did not store the datagram sent after the flood"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    let console = guest.console();
+    assert!(!console.contains("panicked"), "{console}");
+    let status = guest.quit();
+    assert!(status.success(), "QEMU exited with {status}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -47,7 +47,7 @@ pub struct ServeArgs {
         long,
         value_name = "COUNT",
         env = "LOGKEEP_TCP_MAX_CONNECTIONS",
-        default_value_t = 256,
+        default_value_t = DEFAULT_TCP_MAX_CONNECTIONS,
         value_parser = clap::value_parser!(u32).range(1..=100_000)
     )]
     tcp_max_connections: u32,
@@ -149,7 +149,7 @@ pub struct ServeArgs {
         long,
         value_name = "COUNT",
         env = "LOGKEEP_MAX_CONNECTIONS",
-        default_value_t = 64,
+        default_value_t = DEFAULT_HTTP_MAX_CONNECTIONS,
         value_parser = clap::value_parser!(u32).range(1..=10_000)
     )]
     max_connections: u32,
@@ -165,6 +165,21 @@ pub struct ServeArgs {
     )]
     http_timeout: u64,
 }
+
+/// Default connection caps. In the Hermit image every connection thread
+/// takes its stack (256 KiB plus 96 KiB of kernel stacks) from a reserve
+/// of about 10% of guest memory, and the kernel panics when the reserve
+/// runs out. The image defaults keep 48 threads, about 17 MiB, inside the
+/// reserve of a 256 MiB guest. scripts/run.sh raises them for larger
+/// guests through the environment.
+#[cfg(target_os = "hermit")]
+const DEFAULT_TCP_MAX_CONNECTIONS: u32 = 32;
+#[cfg(target_os = "hermit")]
+const DEFAULT_HTTP_MAX_CONNECTIONS: u32 = 16;
+#[cfg(not(target_os = "hermit"))]
+const DEFAULT_TCP_MAX_CONNECTIONS: u32 = 256;
+#[cfg(not(target_os = "hermit"))]
+const DEFAULT_HTTP_MAX_CONNECTIONS: u32 = 64;
 
 fn parse_severity(name: &str) -> Result<Severity, String> {
     Severity::from_name(name).ok_or_else(|| {
@@ -279,6 +294,12 @@ pub fn run(args: ServeArgs) -> ExitCode {
     for bound in &listeners {
         log::info!("listening on http {}", bound.addr);
     }
+    log::info!(
+        "connection caps: {} tcp, {} http, one thread with a {} KiB stack each",
+        args.tcp_max_connections,
+        args.max_connections,
+        server::tcp::CONNECTION_STACK / 1024
+    );
 
     let collector = Collector::new(args.capacity).with_default_offset(args.default_offset);
     let collector = Arc::new(collector);

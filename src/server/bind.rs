@@ -139,6 +139,15 @@ pub fn bind_udp(listen: ListenAddr) -> Result<Vec<Bound<UdpSocket>>, BindError> 
 pub fn bind_tcp(listen: ListenAddr) -> Result<Vec<Bound<TcpListener>>, BindError> {
     match listen {
         ListenAddr::Socket(addr) => Ok(vec![bind_one(addr, "http", TcpListener::bind)?]),
+        // A Hermit (0.11) listening socket takes connections of either
+        // family, and its accept returns an IPv4 peer of an IPv6 listener
+        // with the IPv6 family but the IPv4 length, on which std's accept
+        // panics. So the image listens on IPv4 only, the one family that
+        // its kernel arguments (-ip, -gateway, -mask) configure.
+        ListenAddr::AllAddresses(port) if cfg!(target_os = "hermit") => {
+            let any4 = SocketAddr::new(Ipv4Addr::UNSPECIFIED.into(), port);
+            Ok(vec![bind_one(any4, "http", TcpListener::bind)?])
+        }
         ListenAddr::AllAddresses(port) => {
             bind_all(port, "http", platform::tcp_dual_stack, TcpListener::bind)
         }

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use crate::http::{self, Context, MAX_HEAD, Response};
 
 use super::throttle::Throttle;
+use super::timed_read::read_with_timeout;
 use super::{Collector, Shutdown};
 
 /// Bounds on connections.
@@ -259,15 +260,7 @@ fn read_request(
         if remaining.is_zero() {
             return Err(io::ErrorKind::TimedOut.into());
         }
-        // NOTE: the Hermit kernel (0.11) rejects SO_RCVTIMEO with EINVAL, so
-        // in the image a client that stops sending keeps its connection
-        // until it closes, and --max-connections bounds how many can do so.
-        if let Err(error) = stream.set_read_timeout(Some(remaining)) {
-            if !cfg!(target_os = "hermit") {
-                return Err(error);
-            }
-        }
-        let read = stream.read(&mut buffer[*length..])?;
+        let read = read_with_timeout(stream, &mut buffer[*length..], remaining)?;
         if read == 0 {
             return Err(io::ErrorKind::UnexpectedEof.into());
         }

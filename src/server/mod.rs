@@ -12,6 +12,7 @@ pub mod shutdown;
 pub mod signals;
 pub mod tcp;
 pub mod throttle;
+pub mod timed_read;
 pub mod udp;
 
 pub use collector::Collector;
