@@ -100,7 +100,7 @@ impl Collector {
         let format = parsed.format;
         let mut event = parsed.to_event();
         event.received_at = Some(received_at);
-        event.source = Some(unmapped(source).to_string());
+        event.source = Some(source_text(unmapped(source)));
         event.transport_error = transport_error;
         if let Some(forwarder) = self.forwarder.get() {
             forwarder.offer(&event, &self.stats);
@@ -243,6 +243,42 @@ impl PublishedStatus {
     }
 }
 
+/// Formats `source` as `IP:PORT`, as `Display` does. IPv4 senders skip
+/// the `fmt` machinery, which a callgrind profile of ingest put at a fifth
+/// of the instructions spent on one datagram.
+fn source_text(source: SocketAddr) -> String {
+    let SocketAddr::V4(v4) = source else {
+        return source.to_string();
+    };
+    let mut text = String::with_capacity("255.255.255.255:65535".len());
+    for (index, octet) in v4.ip().octets().into_iter().enumerate() {
+        if index > 0 {
+            text.push('.');
+        }
+        push_decimal(&mut text, u16::from(octet));
+    }
+    text.push(':');
+    push_decimal(&mut text, v4.port());
+    text
+}
+
+fn push_decimal(text: &mut String, value: u16) {
+    let mut digits = [0u8; 5];
+    let mut start = digits.len();
+    let mut rest = value;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for &digit in &digits[start..] {
+        text.push(char::from(digit));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,6 +360,21 @@ mod tests {
                 expected.reverse();
             }
             assert_eq!(ids, expected);
+        }
+    }
+
+    #[test]
+    fn source_text_matches_display() {
+        let sources = [
+            "0.0.0.0:0",
+            "127.0.0.1:514",
+            "10.20.30.40:5514",
+            "255.255.255.255:65535",
+            "[2001:db8::1]:514",
+        ];
+        for source in sources {
+            let address: SocketAddr = source.parse().unwrap();
+            assert_eq!(source_text(address), address.to_string());
         }
     }
 }
