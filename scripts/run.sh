@@ -82,7 +82,19 @@ die() {
     echo "run.sh: $*" >&2
     exit 2
 }
-need() { [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value"; }
+need() { [[ $# -ge 2 && -n "$2" && "$2" != --* ]] || die "$1 needs a value"; }
+
+# The kernel parses -ip, -gateway and -mask with unwrap() and panics at
+# boot on a malformed address, so they are checked here first.
+check_ipv4() {
+    local name="$1" value="$2" octet
+    [[ "$value" =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}$ ]] ||
+        die "invalid $name '$value': expected an IPv4 address such as 192.0.2.10"
+    for octet in ${value//./ }; do
+        [[ "$((10#$octet))" -le 255 ]] ||
+            die "invalid $name '$value': each part must be 0-255"
+    done
+}
 
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -177,6 +189,9 @@ if [[ "$tap" == 1 ]]; then
     ip="${ip:-10.0.5.3}"
     gateway="${gateway:-10.0.5.1}"
     mask="${mask:-255.255.255.0}"
+    check_ipv4 --ip "$ip"
+    check_ipv4 --gateway "$gateway"
+    check_ipv4 --mask "$mask"
     if [[ ! -e "/sys/class/net/$tap_name" ]]; then
         [[ "$(id -u)" == 0 ]] ||
             die "TAP device $tap_name does not exist: run as root, or create it (ip tuntap add dev $tap_name mode tap user $USER)"
@@ -207,7 +222,7 @@ else
         forwards="$forwards,hostfwd=tcp:$bind_addr:$tcp_port-:514"
     fi
     net_args=(-netdev "user,id=net0,$forwards")
-    echo "run.sh: guest $ip (user networking): syslog to udp $bind_addr:$udp_port, queries to http://$bind_addr:$http_port/" >&2
+    echo "run.sh: guest $ip (user networking): syslog to udp $bind_addr:$udp_port and tcp $bind_addr:$tcp_port, queries to http://$bind_addr:$http_port/" >&2
 fi
 net_args+=(-device "virtio-net-pci,netdev=net0,disable-legacy=on,mac=$mac")
 

@@ -7,7 +7,7 @@
 //! expected, so it wakes only on socket events. In the image a read
 //! therefore polls the socket in non-blocking mode and sleeps in between.
 
-use std::io::{self, Read};
+use std::io;
 use std::net::TcpStream;
 use std::time::Duration;
 
@@ -30,7 +30,7 @@ pub fn read_with_timeout(
     #[cfg(not(target_os = "hermit"))]
     {
         stream.set_read_timeout(Some(timeout))?;
-        stream.read(buffer)
+        io::Read::read(stream, buffer)
     }
 }
 
