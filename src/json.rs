@@ -17,54 +17,15 @@ use alloc::vec::Vec;
 
 use chrono::{DateTime, FixedOffset, SecondsFormat};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use crate::event::{Event, SdElementOwned};
 
-fn text(value: &Option<String>) -> Value {
-    value
-        .as_ref()
-        .map_or(Value::Null, |text| Value::String(text.clone()))
-}
-
-/// Builds the JSON object for one event.
+/// Builds the JSON object for one event, with the same keys and values
+/// as [`event_to_string`] writes.
 pub fn event_to_value(event: &Event) -> Value {
-    let mut object = Map::new();
-    if event.id != 0 {
-        object.insert("id".into(), json!(event.id));
-    }
-    if let Some(received_at) = event.received_at {
-        let received_at = received_at.to_rfc3339_opts(SecondsFormat::AutoSi, true);
-        object.insert("received_at".into(), Value::String(received_at));
-    }
-    if let Some(source) = &event.source {
-        object.insert("source".into(), Value::String(source.clone()));
-    }
-    object.insert("format".into(), json!(event.format.name()));
-    object.insert("facility".into(), json!(event.facility.map(|f| f.name())));
-    object.insert("severity".into(), json!(event.severity.map(|s| s.name())));
-    let timestamp = event
-        .timestamp
-        .map(|timestamp| timestamp.to_rfc3339_opts(SecondsFormat::AutoSi, true));
-    object.insert("timestamp".into(), json!(timestamp));
-    object.insert("hostname".into(), text(&event.hostname));
-    object.insert("app_name".into(), text(&event.app_name));
-    object.insert("procid".into(), text(&event.procid));
-    object.insert("msgid".into(), text(&event.msgid));
-    let structured_data: Vec<Value> = event
-        .structured_data
-        .iter()
-        .map(|element| json!({ "id": element.id, "params": element.params }))
-        .collect();
-    object.insert("structured_data".into(), Value::Array(structured_data));
-    object.insert("message".into(), Value::String(event.message.clone()));
-    if let Some(reason) = &event.parse_error {
-        object.insert("parse_error".into(), Value::String(reason.clone()));
-    }
-    if let Some(defect) = event.transport_error {
-        object.insert("transport_error".into(), json!(defect.name()));
-    }
-    Value::Object(object)
+    // Serialising strings and integers into a `Value` cannot fail.
+    serde_json::to_value(EventJson(event)).unwrap_or(Value::Null)
 }
 
 /// Renders one event as a single line of JSON, without a trailing newline.
@@ -75,7 +36,7 @@ pub fn event_to_string(event: &Event) -> String {
 
 /// Renders one event as [`event_to_string`] does, as bytes. Both serialise
 /// the event's fields in place, without first copying its strings into a
-/// `Value`, and give the same output as serialising [`event_to_value`].
+/// `Value`.
 pub fn event_to_vec(event: &Event) -> Vec<u8> {
     serde_json::to_vec(&EventJson(event)).unwrap_or_default()
 }

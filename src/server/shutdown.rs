@@ -42,16 +42,7 @@ impl Shutdown {
             *triggered = true;
             self.inner.changed.notify_all();
         }
-        let wakers = std::mem::take(
-            &mut *self
-                .inner
-                .wakers
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner),
-        );
-        for wake in wakers {
-            wake();
-        }
+        self.run_wakers();
     }
 
     pub fn is_triggered(&self) -> bool {
@@ -93,16 +84,21 @@ impl Shutdown {
         // A trigger between the check and the push took the list before
         // this waker was in it.
         if self.is_triggered() {
-            let wakers = std::mem::take(
-                &mut *self
-                    .inner
-                    .wakers
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner),
-            );
-            for wake in wakers {
-                wake();
-            }
+            self.run_wakers();
+        }
+    }
+
+    /// Takes the registered wakers out of the list and runs each once.
+    fn run_wakers(&self) {
+        let wakers = std::mem::take(
+            &mut *self
+                .inner
+                .wakers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        for wake in wakers {
+            wake();
         }
     }
 }
