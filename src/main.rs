@@ -26,7 +26,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Receive syslog, store it in memory and answer queries over HTTP.
+    /// Receive syslog, store it in memory and serve queries over HTTP.
     Serve(commands::serve::ServeArgs),
     /// Parse syslog messages from files or stdin and print them as NDJSON.
     Parse(commands::parse::ParseArgs),
