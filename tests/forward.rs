@@ -247,9 +247,18 @@ fn full_queue_drops_and_counts() {
     for index in 0..50 {
         relay.offer(&event(None, None, &format!("undeliverable {index}")));
     }
-    let queued = relay.collector.stats().snapshot();
     // At most one queue's worth waits in the queue and one more in the
-    // sender thread's batch; everything else was dropped at once.
+    // sender thread's batch; everything else was dropped at once. The
+    // queued gauge is moved by both threads, so it is read once the sender
+    // thread has taken its batch and is waiting to reconnect.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let queued = loop {
+        let snapshot = relay.collector.stats().snapshot();
+        if snapshot.forward_queued <= 5 || Instant::now() > deadline {
+            break snapshot;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
     assert!(queued.forward_dropped_queue_full >= 40, "{queued:?}");
     assert!(queued.forward_queued <= 5, "{queued:?}");
 

@@ -76,7 +76,9 @@ const IO_TIMEOUT: Duration = Duration::from_secs(5);
 /// How often an idle sender thread checks for shutdown.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
-/// Events a sender thread writes per TCP write.
+/// Most events a sender thread writes per TCP write. The batch is also
+/// capped at the queue size, so a destination holds at most twice its
+/// queue: one queue waiting and one batch in the sender thread.
 const BATCH: usize = 256;
 
 /// Time a sender thread has at shutdown to send what is still queued.
@@ -129,11 +131,13 @@ impl Forwarder {
         let mut queues = Vec::new();
         let mut threads = Vec::new();
         for destination in &config.destinations {
-            let (sender, receiver) = mpsc::sync_channel(config.queue_capacity.max(1));
+            let capacity = config.queue_capacity.max(1);
+            let (sender, receiver) = mpsc::sync_channel(capacity);
             let worker = Worker {
                 destination: destination.clone(),
                 framing: config.framing,
                 queue: receiver,
+                batch: capacity.min(BATCH),
                 collector: Arc::downgrade(collector),
                 shutdown: shutdown.clone(),
             };
@@ -200,6 +204,10 @@ struct Worker {
     destination: Destination,
     framing: TcpFraming,
     queue: Receiver<Vec<u8>>,
+    /// Most events taken from the queue at once. Without the cap, a fill
+    /// racing with ingest would keep taking events as they arrive and hold
+    /// far more than the queue size.
+    batch: usize,
     /// Weak, because the collector owns the forwarder that owns this
     /// thread's queue; the thread ends when the collector is gone.
     collector: Weak<Collector>,
@@ -273,7 +281,7 @@ impl Worker {
         self.drain(connection, pending);
     }
 
-    /// Moves up to [`BATCH`] events from the queue into `pending`, waiting
+    /// Moves up to `self.batch` events from the queue into `pending`, waiting
     /// at most `timeout` for the first. Returns whether it moved any.
     fn fill(&self, pending: &mut Vec<Vec<u8>>, timeout: Duration) -> bool {
         let first = match self.queue.recv_timeout(timeout) {
@@ -285,7 +293,7 @@ impl Worker {
             }
         };
         pending.push(first);
-        while pending.len() < BATCH {
+        while pending.len() < self.batch {
             match self.queue.try_recv() {
                 Ok(payload) => pending.push(payload),
                 Err(_) => break,
