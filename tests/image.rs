@@ -513,7 +513,15 @@ fn image_collects_over_tap() {
     // The device starts with another network's address, as one left by an
     // earlier run would: run.sh must replace it with the gateway address,
     // or the client below cannot reach the guest.
-    ip(&["-n", &namespace.0, "addr", "add", "10.99.0.1/24", "dev", tap]);
+    ip(&[
+        "-n",
+        &namespace.0,
+        "addr",
+        "add",
+        "10.99.0.1/24",
+        "dev",
+        tap,
+    ]);
 
     let dir = scratch_dir("tap");
     let run_args: Vec<String> = [
