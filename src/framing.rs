@@ -9,6 +9,14 @@
 //!   LF in practice. Some senders use NUL instead, and some end lines with
 //!   CRLF, so [`FrameDecoder`] accepts LF and NUL and strips the CR.
 //!
+//! Senders that end frames with NUL do so because their messages may
+//! contain LF: Python's `logging.handlers.SysLogHandler` sends a traceback
+//! as one NUL-terminated message of many lines. So once a frame on a
+//! stream has ended with NUL, only NUL ends its later frames, and their LFs
+//! stay in the message. Frames before that first NUL are still cut at LF,
+//! because waiting to see which trailer comes would hold back every
+//! LF-framed message until the next one arrives.
+//!
 //! A sender may switch between the two on every frame, so the decoder looks
 //! at each frame's first byte: a digit starts a length prefix, anything else
 //! a non-transparent frame. Spaces between frames are skipped before that
@@ -91,6 +99,31 @@ pub fn parse_length_prefix(input: &[u8]) -> Result<Status<(u32, usize)>, LengthE
         return Ok(Status::Complete((length, index + 1)));
     }
     Ok(Status::Partial)
+}
+
+/// Returns the message in `datagram` without the RFC 6587 § 3.4.1 length
+/// prefix that some senders put in UDP datagrams too (`logger
+/// --octet-count --udp`), and `datagram` unchanged otherwise.
+///
+/// The prefix is taken off only when it is a valid `MSG-LEN SP`, the
+/// message after it starts with `<` (a PRI), and MSG-LEN counts exactly the
+/// octets after the prefix, not counting trailing CR, LF or NUL: a line
+/// that merely starts with a number and a space never matches all three.
+pub fn strip_datagram_length_prefix(datagram: &[u8]) -> &[u8] {
+    let Ok(Status::Complete((length, used))) = parse_length_prefix(datagram) else {
+        return datagram;
+    };
+    let message = &datagram[used..];
+    let length = length as usize;
+    let exact = message.len() >= length
+        && message[length..]
+            .iter()
+            .all(|byte| matches!(byte, b'\r' | b'\n' | 0));
+    if exact && message.first() == Some(&b'<') {
+        message
+    } else {
+        datagram
+    }
 }
 
 /// The framing a frame arrived in.
@@ -211,6 +244,9 @@ pub struct FrameDecoder {
     /// The unfinished frame, or the unfinished length prefix.
     buffer: Vec<u8>,
     counters: FrameCounters,
+    /// Set once a non-transparent frame ended with NUL: from then on LF
+    /// is part of the message (see the module documentation).
+    nul_framed: bool,
 }
 
 impl FrameDecoder {
@@ -223,6 +259,7 @@ impl FrameDecoder {
             state: State::Idle { spaces: 0 },
             buffer: Vec::new(),
             counters: FrameCounters::default(),
+            nul_framed: false,
         }
     }
 
@@ -304,10 +341,13 @@ impl FrameDecoder {
         }
         self.buffer.clear();
         self.state = State::Idle { spaces: 0 };
+        self.nul_framed = false;
     }
 
+    /// Returns whether `byte` ends a non-transparent frame: LF until the
+    /// stream has ended a frame with NUL, and NUL when it is a trailer.
     fn is_trailer(&self, byte: u8) -> bool {
-        byte == b'\n' || (byte == 0 && self.config.nul_trailer)
+        (byte == b'\n' && !self.nul_framed) || (byte == 0 && self.config.nul_trailer)
     }
 
     fn emit_buffer(
@@ -352,7 +392,7 @@ impl FrameDecoder {
             };
             return &input[1..];
         }
-        if byte == b'\r' || self.is_trailer(byte) {
+        if byte == b'\r' || byte == b'\n' || self.is_trailer(byte) {
             self.state = State::Idle { spaces: 0 };
             return &input[1..];
         }
@@ -504,6 +544,9 @@ impl FrameDecoder {
 
         match trailer {
             Some(end) if end <= room => {
+                if input[end] == 0 {
+                    self.nul_framed = true;
+                }
                 if self.buffer.is_empty() {
                     let data = without_cr(&input[..end]);
                     self.emit_slice(data, Framing::NonTransparent, flags, on_frame);
