@@ -175,10 +175,8 @@ fn free_tcp_port() -> u16 {
 
 /// A directory under the system temporary directory for one test's peer.
 fn work_directory(name: &str) -> PathBuf {
-    let directory = std::env::temp_dir().join(format!(
-        "logkeep-interop-{name}-{}",
-        std::process::id()
-    ));
+    let directory =
+        std::env::temp_dir().join(format!("logkeep-interop-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&directory);
     std::fs::create_dir_all(&directory).unwrap();
     directory
@@ -328,7 +326,11 @@ fn exact(text: &str) -> Text {
 }
 
 /// Compares `event` with `expect` and returns every difference.
-fn differences(event: &Value, expect: &Expect, window: (DateTime<Utc>, DateTime<Utc>)) -> Vec<String> {
+fn differences(
+    event: &Value,
+    expect: &Expect,
+    window: (DateTime<Utc>, DateTime<Utc>),
+) -> Vec<String> {
     let mut found = Vec::new();
     let mut field = |name: &str, want: Option<&str>| {
         let got = event[name].as_str();
@@ -362,14 +364,19 @@ fn differences(event: &Value, expect: &Expect, window: (DateTime<Utc>, DateTime<
         ));
     }
 
-    let elements = event["structured_data"].as_array().cloned().unwrap_or_default();
+    let elements = event["structured_data"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let ids: Vec<&str> = elements
         .iter()
         .map(|element| element["id"].as_str().unwrap_or_default())
         .collect();
     let want_ids: Vec<&str> = expect.structured_data.iter().map(|(id, _)| *id).collect();
     if ids != want_ids {
-        found.push(format!("structured_data ids: expected {want_ids:?}, got {ids:?}"));
+        found.push(format!(
+            "structured_data ids: expected {want_ids:?}, got {ids:?}"
+        ));
     }
     for ((_, params), element) in expect.structured_data.iter().zip(&elements) {
         if let Some(params) = params {
@@ -378,7 +385,9 @@ fn differences(event: &Value, expect: &Expect, window: (DateTime<Utc>, DateTime<
                 .map(|(name, value)| Value::from(vec![*name, *value]))
                 .collect();
             if element["params"] != want {
-                found.push(format!("structured_data params: expected {want}, got {element}"));
+                found.push(format!(
+                    "structured_data params: expected {want}, got {element}"
+                ));
             }
         }
     }
@@ -530,7 +539,12 @@ fn logger_to_logkeep() {
     ] {
         let text = format!("{token} full rfc5424");
         let options: Vec<&str> = transport.iter().chain(&full_rfc5424).copied().collect();
-        logger_send(&logger, udp_or_tcp(transport, udp, tcp), &options, text.as_bytes());
+        logger_send(
+            &logger,
+            udp_or_tcp(transport, udp, tcp),
+            &options,
+            text.as_bytes(),
+        );
         let mut expect = Expect::new(token, "rfc5424", exact(&text))
             .priority("local0", "err")
             .host(h5424)
@@ -550,7 +564,8 @@ fn logger_to_logkeep() {
         &["--udp", "--rfc5424=notq,notime,nohost", "-t", "lgbare"],
         b"lg05x without time and host",
     );
-    let mut bare = Expect::new("lg05x", "rfc5424", exact("lg05x without time and host")).app("lgbare");
+    let mut bare =
+        Expect::new("lg05x", "rfc5424", exact("lg05x without time and host")).app("lgbare");
     bare.timestamp = false;
     expected.push(bare);
 
@@ -562,7 +577,12 @@ fn logger_to_logkeep() {
         let text = format!("{token} rfc3164");
         let mut options: Vec<&str> = transport.to_vec();
         options.extend(["--rfc3164", "-p", "auth.warning", "-t", "lgauth", "--id=77"]);
-        logger_send(&logger, udp_or_tcp(transport, udp, tcp), &options, text.as_bytes());
+        logger_send(
+            &logger,
+            udp_or_tcp(transport, udp, tcp),
+            &options,
+            text.as_bytes(),
+        );
         expected.push(
             Expect::new(token, "rfc3164", exact(&text))
                 .priority("auth", "warning")
@@ -575,7 +595,17 @@ fn logger_to_logkeep() {
     // Each stdin line is a message; over TCP they share one connection.
     let port = tcp.to_string();
     let lines = b"lg09x first line\nlg10x second line\nlg11x third line\n";
-    let args = ["-n", "127.0.0.1", "-P", &port, "--tcp", "-t", "lgml", "-p", "daemon.info"];
+    let args = [
+        "-n",
+        "127.0.0.1",
+        "-P",
+        &port,
+        "--tcp",
+        "-t",
+        "lgml",
+        "-p",
+        "daemon.info",
+    ];
     run_logger(&logger, &args.map(OsStr::new), lines);
     for line in ["lg09x first line", "lg10x second line", "lg11x third line"] {
         expected.push(
@@ -589,18 +619,33 @@ fn logger_to_logkeep() {
 
     // Long lines, up to logger's --size.
     let long = format!("lg12x {}", "0123456789abcdef".repeat(400));
-    for (token, transport) in [("lg12x", &["--udp"][..]), ("lg13x", &["--tcp", "--octet-count"])] {
+    for (token, transport) in [
+        ("lg12x", &["--udp"][..]),
+        ("lg13x", &["--tcp", "--octet-count"]),
+    ] {
         let text = long.replace("lg12x", token);
         let mut options: Vec<&str> = transport.to_vec();
         options.extend(["--size", "8000", "-t", "lglong"]);
-        logger_send(&logger, udp_or_tcp(transport, udp, tcp), &options, text.as_bytes());
-        let mut expect = Expect::new(token, "rfc5424", Text::Exact(text)).host(h5424).app("lglong");
+        logger_send(
+            &logger,
+            udp_or_tcp(transport, udp, tcp),
+            &options,
+            text.as_bytes(),
+        );
+        let mut expect = Expect::new(token, "rfc5424", Text::Exact(text))
+            .host(h5424)
+            .app("lglong");
         expect.structured_data = vec![("timeQuality", None)];
         expected.push(expect);
     }
 
     // Bytes that are not UTF-8 become U+FFFD in the text fields.
-    logger_send(&logger, udp, &["--udp", "--rfc3164", "-t", "lgbytes"], b"lg14x caf\xe9 \xff");
+    logger_send(
+        &logger,
+        udp,
+        &["--udp", "--rfc3164", "-t", "lgbytes"],
+        b"lg14x caf\xe9 \xff",
+    );
     expected.push(
         Expect::new("lg14x", "rfc3164", exact("lg14x caf\u{FFFD} \u{FFFD}"))
             .host(h3164)
@@ -611,8 +656,17 @@ fn logger_to_logkeep() {
     for index in 15..20 {
         let token = format!("lg{index}x");
         let text = format!("{token} own connection");
-        logger_send(&logger, tcp, &["--tcp", "--rfc3164", "-t", "lgconn"], text.as_bytes());
-        expected.push(Expect::new(&token, "rfc3164", exact(&text)).host(h3164).app("lgconn"));
+        logger_send(
+            &logger,
+            tcp,
+            &["--tcp", "--rfc3164", "-t", "lgconn"],
+            text.as_bytes(),
+        );
+        expected.push(
+            Expect::new(&token, "rfc3164", exact(&text))
+                .host(h3164)
+                .app("lgconn"),
+        );
     }
 
     check_events(server.http, &expected, sent_from);
@@ -620,11 +674,19 @@ fn logger_to_logkeep() {
     // Every logger run over TCP opens its own connection: two of the
     // RFC 5424 runs, two of the RFC 3164 runs, stdin, a long line and
     // five single messages.
-    assert_eq!(stats["tcp_connections"]["accepted"].as_u64(), Some(11), "{stats}");
+    assert_eq!(
+        stats["tcp_connections"]["accepted"].as_u64(),
+        Some(11),
+        "{stats}"
+    );
 }
 
 fn udp_or_tcp(transport: &[&str], udp: u16, tcp: u16) -> u16 {
-    if transport.contains(&"--udp") { udp } else { tcp }
+    if transport.contains(&"--udp") {
+        udp
+    } else {
+        tcp
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -645,15 +707,42 @@ const RSYSLOG_RELAYS: [Relay; 9] = {
     const FORWARD: &str = "RSYSLOG_ForwardFormat";
     const PROTOCOL_23: &str = "RSYSLOG_SyslogProtocol23Format";
     [
-        Relay { transport: UDP, template: TRADITIONAL },
-        Relay { transport: UDP, template: FORWARD },
-        Relay { transport: UDP, template: PROTOCOL_23 },
-        Relay { transport: TCP_LF, template: TRADITIONAL },
-        Relay { transport: TCP_LF, template: FORWARD },
-        Relay { transport: TCP_LF, template: PROTOCOL_23 },
-        Relay { transport: TCP_COUNTED, template: TRADITIONAL },
-        Relay { transport: TCP_COUNTED, template: FORWARD },
-        Relay { transport: TCP_COUNTED, template: PROTOCOL_23 },
+        Relay {
+            transport: UDP,
+            template: TRADITIONAL,
+        },
+        Relay {
+            transport: UDP,
+            template: FORWARD,
+        },
+        Relay {
+            transport: UDP,
+            template: PROTOCOL_23,
+        },
+        Relay {
+            transport: TCP_LF,
+            template: TRADITIONAL,
+        },
+        Relay {
+            transport: TCP_LF,
+            template: FORWARD,
+        },
+        Relay {
+            transport: TCP_LF,
+            template: PROTOCOL_23,
+        },
+        Relay {
+            transport: TCP_COUNTED,
+            template: TRADITIONAL,
+        },
+        Relay {
+            transport: TCP_COUNTED,
+            template: FORWARD,
+        },
+        Relay {
+            transport: TCP_COUNTED,
+            template: PROTOCOL_23,
+        },
     ]
 };
 
@@ -731,7 +820,15 @@ fn rsyslog_relays_to_logkeep() {
 
         let token = format!("rs{index}ax");
         let text = format!("{token} from rfc3164 via {}", relay.template);
-        let options = ["--udp", "--rfc3164", "-p", "local4.warning", "-t", "rstag", "--id=321"];
+        let options = [
+            "--udp",
+            "--rfc3164",
+            "-p",
+            "local4.warning",
+            "-t",
+            "rstag",
+            "--id=321",
+        ];
         logger_send(&logger, *port, &options, text.as_bytes());
         let format = if protocol_23 { "rfc5424" } else { "rfc3164" };
         expected.push(
@@ -768,10 +865,8 @@ fn rsyslog_relays_to_logkeep() {
         // Only RFC 5424 output carries MSGID and STRUCTURED-DATA on.
         if protocol_23 {
             expect = expect.msgid("MID1");
-            expect.structured_data = vec![
-                ("timeQuality", None),
-                ("zoo@32473", Some(vec![("k", "v")])),
-            ];
+            expect.structured_data =
+                vec![("timeQuality", None), ("zoo@32473", Some(vec![("k", "v")]))];
         }
         expected.push(expect);
     }
@@ -783,11 +878,25 @@ fn rsyslog_relays_to_logkeep() {
 
     // A restart: rsyslogd closes its connections at SIGTERM and opens new
     // ones once it is back. Every line arrives whole, once.
-    let mut batch = |phase: char| {
-        let tokens: Vec<String> = (0..30).map(|index| format!("rr{phase}{index:02}x")).collect();
-        let lines: String = tokens.iter().map(|token| format!("{token} restart\n")).collect();
+    let batch = |phase: char| {
+        let tokens: Vec<String> = (0..30)
+            .map(|index| format!("rr{phase}{index:02}x"))
+            .collect();
+        let lines: String = tokens
+            .iter()
+            .map(|token| format!("{token} restart\n"))
+            .collect();
         let port = tcp_input.to_string();
-        let args = ["-n", "127.0.0.1", "-P", &port, "--tcp", "--rfc3164", "-t", "rsrestart"];
+        let args = [
+            "-n",
+            "127.0.0.1",
+            "-P",
+            &port,
+            "--tcp",
+            "--rfc3164",
+            "-t",
+            "rsrestart",
+        ];
         run_logger(&logger, &args.map(OsStr::new), lines.as_bytes());
         tokens
             .iter()
@@ -807,10 +916,299 @@ fn rsyslog_relays_to_logkeep() {
     let total = expected.len() + before.len() + after.len();
     let stats = check_stats(server.http, total as u64);
     let reconnected = stats["tcp_connections"]["accepted"].as_u64().unwrap_or(0);
-    assert!(reconnected > accepted, "rsyslogd did not reconnect: {stats}");
+    assert!(
+        reconnected > accepted,
+        "rsyslogd did not reconnect: {stats}"
+    );
 
     rsyslog.stop();
     let log = rsyslog.log_text();
     let _ = std::fs::remove_dir_all(&directory);
     eprintln!("rsyslogd said:\n{log}");
+}
+
+// ---------------------------------------------------------------------------
+// Python's logging.handlers.SysLogHandler
+
+/// Sends records through `SysLogHandler` over UDP or TCP to `port`. It
+/// sends `<PRI>` and the formatted record, no timestamp or hostname, and
+/// ends each message with NUL. The TCP run logs an exception second, so
+/// its traceback is one NUL-framed message of many lines.
+const PYTHON_SENDER: &str = r#"
+import logging, logging.handlers, socket, sys
+transport, port, prefix = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+socktype = socket.SOCK_DGRAM if transport == "udp" else socket.SOCK_STREAM
+handler = logging.handlers.SysLogHandler(
+    address=("127.0.0.1", port),
+    facility=logging.handlers.SysLogHandler.LOG_LOCAL3,
+    socktype=socktype,
+)
+handler.setFormatter(logging.Formatter("%(name)s[%(process)d]: %(message)s"))
+log = logging.getLogger("pyapp")
+log.addHandler(handler)
+log.setLevel(logging.DEBUG)
+log.warning("%s1x warning", prefix)
+try:
+    1 / 0
+except ZeroDivisionError:
+    log.exception("%s2x failed", prefix)
+log.debug("%s3x debug", prefix)
+handler.close()
+"#;
+
+#[test]
+fn python_syslog_handler_to_logkeep() {
+    let Some(python) = required("python3", "python3") else {
+        return;
+    };
+    let server = start_logkeep();
+    let sent_from = Utc::now();
+    let mut expected = Vec::new();
+    for (transport, port, prefix) in [
+        ("udp", server.udp.port(), "pu"),
+        ("tcp", tcp_addr(&server).port(), "pt"),
+    ] {
+        let child = Command::new(&python)
+            .args(["-c", PYTHON_SENDER, transport, &port.to_string(), prefix])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start python3");
+        let pid = child.id().to_string();
+        let output = child.wait_with_output().expect("wait for python3");
+        assert!(
+            output.status.success(),
+            "python3 failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let expect = |token: String, severity, message| {
+            let mut expect = Expect::new(&token, "rfc3164", message)
+                .priority("local3", severity)
+                .app("pyapp")
+                .procid(&pid);
+            expect.timestamp = false;
+            expect
+        };
+        let token = format!("{prefix}1x");
+        expected.push(expect(
+            token.clone(),
+            "warning",
+            exact(&format!("{token} warning")),
+        ));
+        let token = format!("{prefix}2x");
+        let traceback = Text::Lines(
+            format!("{token} failed"),
+            String::from("ZeroDivisionError: division by zero"),
+        );
+        expected.push(expect(token, "err", traceback));
+        let token = format!("{prefix}3x");
+        expected.push(expect(
+            token.clone(),
+            "debug",
+            exact(&format!("{token} debug")),
+        ));
+    }
+    check_events(server.http, &expected, sent_from);
+    check_stats(server.http, expected.len() as u64);
+}
+
+// ---------------------------------------------------------------------------
+// syslog-ng relaying to logkeep
+
+/// A syslog-ng binary and how to run it.
+struct SyslogNg {
+    binary: PathBuf,
+    /// For a copy unpacked from the Debian package: its library and module
+    /// directories.
+    unpacked: Option<(PathBuf, PathBuf)>,
+}
+
+/// Finds syslog-ng in `LOGKEEP_SYSLOG_NG`, in the copy that
+/// `scripts/bench/setup-peers.sh` unpacks, or on `PATH`.
+fn find_syslog_ng() -> Option<SyslogNg> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("build/peers/syslog-ng");
+    let unpacked = root.join("usr/sbin/syslog-ng");
+    if let Some(binary) = std::env::var_os("LOGKEEP_SYSLOG_NG") {
+        return Some(SyslogNg {
+            binary: PathBuf::from(binary),
+            unpacked: None,
+        });
+    }
+    if unpacked.is_file() {
+        let libraries = root.join("usr/lib/syslog-ng");
+        // Modules live in a directory named after the version, such as 3.38.
+        let modules = std::fs::read_dir(&libraries)
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .find(|path| path.is_dir())?;
+        return Some(SyslogNg {
+            binary: unpacked,
+            unpacked: Some((libraries, modules)),
+        });
+    }
+    find_program("syslog-ng").map(|binary| SyslogNg {
+        binary,
+        unpacked: None,
+    })
+}
+
+impl SyslogNg {
+    fn command(&self) -> Command {
+        let mut command = Command::new(&self.binary);
+        if let Some((libraries, modules)) = &self.unpacked {
+            command
+                .env("LD_LIBRARY_PATH", libraries)
+                .arg(format!("--module-path={}", modules.display()));
+        }
+        command
+    }
+
+    /// The `major.minor` version for the configuration's `@version`.
+    fn version(&self) -> String {
+        let output = self
+            .command()
+            .arg("--version")
+            .output()
+            .expect("run syslog-ng --version");
+        let text = String::from_utf8_lossy(&output.stdout);
+        // The first line reads `syslog-ng 3 (3.38.1)`.
+        text.lines()
+            .next()
+            .and_then(|line| line.split('(').nth(1))
+            .and_then(|version| {
+                let mut parts = version.trim_end_matches(')').split('.');
+                Some(format!("{}.{}", parts.next()?, parts.next()?))
+            })
+            .unwrap_or_else(|| panic!("no version in syslog-ng --version: {text}"))
+    }
+}
+
+/// syslog-ng destinations towards logkeep: `network()` sends RFC 3164
+/// (LF-framed on TCP), `syslog()` RFC 5424 (octet-counted on TCP).
+const SYSLOG_NG_DESTINATIONS: [(&str, &str, &str); 4] = [
+    ("network", "udp", "rfc3164"),
+    ("network", "tcp", "rfc3164"),
+    ("syslog", "tcp", "rfc5424"),
+    ("syslog", "udp", "rfc5424"),
+];
+
+#[test]
+fn syslog_ng_relays_to_logkeep() {
+    let Some(logger) = required("logger", "bsdutils") else {
+        return;
+    };
+    let Some(syslog_ng) = find_syslog_ng() else {
+        eprintln!(
+            "skipped: syslog-ng not found; scripts/bench/setup-peers.sh unpacks it into build/peers/syslog-ng, or set LOGKEEP_SYSLOG_NG"
+        );
+        return;
+    };
+    let hosts = sender_hostnames(&logger);
+    let server = start_logkeep();
+    let directory = work_directory("syslog-ng");
+
+    // Per destination, a network() source for RFC 3164 input and a
+    // syslog() source for RFC 5424 input; a TCP source shows readiness.
+    let ready_port = free_tcp_port();
+    let mut config = format!(
+        "@version: {}\noptions {{ stats_freq(0); keep_hostname(yes); }};\n\
+         source s_ready {{ network(ip(\"127.0.0.1\") port({ready_port}) transport(\"tcp\")); }};\n",
+        syslog_ng.version()
+    );
+    let mut inputs = Vec::new();
+    for (index, (driver, transport, _)) in SYSLOG_NG_DESTINATIONS.iter().enumerate() {
+        let (rfc3164_port, rfc5424_port) = (free_udp_port(), free_udp_port());
+        inputs.push((rfc3164_port, rfc5424_port));
+        let target = if *transport == "udp" {
+            server.udp
+        } else {
+            tcp_addr(&server)
+        };
+        config.push_str(&format!(
+            "source s{index} {{\n\
+             network(ip(\"127.0.0.1\") port({rfc3164_port}) transport(\"udp\"));\n\
+             syslog(ip(\"127.0.0.1\") port({rfc5424_port}) transport(\"udp\"));\n}};\n\
+             destination d{index} {{ {driver}(\"{}\" port({}) transport(\"{transport}\") persist-name(\"d{index}\")); }};\n\
+             log {{ source(s{index}); destination(d{index}); }};\n",
+            target.ip(),
+            target.port(),
+        ));
+    }
+    config.push_str("log { source(s_ready); destination(d0); };\n");
+    let config_path = directory.join("syslog-ng.conf");
+    std::fs::write(&config_path, &config).unwrap();
+    let mut command = syslog_ng.command();
+    command
+        .args(["--no-caps", "-F", "-f"])
+        .arg(&config_path)
+        .arg("-R")
+        .arg(directory.join("persist"))
+        .arg("-p")
+        .arg(directory.join("syslog-ng.pid"))
+        .arg("-c")
+        .arg(directory.join("syslog-ng.ctl"));
+    let mut peer = spawn_peer("syslog-ng", &mut command, &directory);
+    peer.wait_until_listening(ready_port);
+
+    let sent_from = Utc::now();
+    let mut expected = Vec::new();
+    for (index, ((driver, transport, format), (rfc3164_port, rfc5424_port))) in
+        SYSLOG_NG_DESTINATIONS.iter().zip(&inputs).enumerate()
+    {
+        let token = format!("ng{index}ax");
+        let text = format!("{token} from rfc3164 via {driver} {transport}");
+        let options = [
+            "--udp",
+            "--rfc3164",
+            "-p",
+            "local4.warning",
+            "-t",
+            "ngtag",
+            "--id=321",
+        ];
+        logger_send(&logger, *rfc3164_port, &options, text.as_bytes());
+        expected.push(
+            Expect::new(&token, format, exact(&text))
+                .priority("local4", "warning")
+                .host(&hosts.rfc3164)
+                .app("ngtag")
+                .procid("321"),
+        );
+
+        let token = format!("ng{index}bx");
+        let text = format!("{token} from rfc5424 via {driver} {transport}");
+        let options = [
+            "--udp",
+            "--rfc5424",
+            "-p",
+            "daemon.info",
+            "-t",
+            "ngtag5",
+            "--id=654",
+            "--msgid",
+            "MID1",
+            "--sd-id",
+            "zoo@32473",
+            "--sd-param",
+            "k=\"v\"",
+        ];
+        logger_send(&logger, *rfc5424_port, &options, text.as_bytes());
+        let mut expect = Expect::new(&token, format, exact(&text))
+            .priority("daemon", "info")
+            .host(&hosts.rfc5424)
+            .app("ngtag5")
+            .procid("654");
+        if *format == "rfc5424" {
+            expect = expect.msgid("MID1");
+            expect.structured_data =
+                vec![("timeQuality", None), ("zoo@32473", Some(vec![("k", "v")]))];
+        }
+        expected.push(expect);
+    }
+    check_events(server.http, &expected, sent_from);
+    check_stats(server.http, expected.len() as u64);
+    peer.stop();
+    let _ = std::fs::remove_dir_all(&directory);
 }
