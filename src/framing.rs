@@ -11,11 +11,14 @@
 //!
 //! Senders that end frames with NUL do so because their messages may
 //! contain LF: Python's `logging.handlers.SysLogHandler` sends a traceback
-//! as one NUL-terminated message of many lines. So once a frame on a
-//! stream has ended with NUL, only NUL ends its later frames, and their LFs
-//! stay in the message. Frames before that first NUL are still cut at LF,
-//! because waiting to see which trailer comes would hold back every
-//! LF-framed message until the next one arrives.
+//! as one NUL-terminated message of many lines. So a frame that starts
+//! with `<` right after a frame that ended with NUL ends only at NUL, and
+//! its LFs stay in the message. The first frame of a stream is still cut
+//! at LF, because waiting to see which trailer comes would hold back every
+//! LF-framed message until the next one arrives. A stray NUL in an
+//! LF-framed stream is rarely followed directly by `<`; if it is and the
+//! next frame outgrows the maximum frame size, LF ends frames again from
+//! there, so the stream is not skipped up to some later NUL.
 //!
 //! A sender may switch between the two on every frame, so the decoder looks
 //! at each frame's first byte: a digit starts a length prefix, anything else
@@ -244,8 +247,10 @@ pub struct FrameDecoder {
     /// The unfinished frame, or the unfinished length prefix.
     buffer: Vec<u8>,
     counters: FrameCounters,
-    /// Set once a non-transparent frame ended with NUL: from then on LF
-    /// is part of the message (see the module documentation).
+    /// Whether the last frame ended with NUL.
+    ended_with_nul: bool,
+    /// Whether the current non-transparent frame ends only at NUL, LF
+    /// being part of the message (see the module documentation).
     nul_framed: bool,
 }
 
@@ -259,6 +264,7 @@ impl FrameDecoder {
             state: State::Idle { spaces: 0 },
             buffer: Vec::new(),
             counters: FrameCounters::default(),
+            ended_with_nul: false,
             nul_framed: false,
         }
     }
@@ -341,11 +347,12 @@ impl FrameDecoder {
         }
         self.buffer.clear();
         self.state = State::Idle { spaces: 0 };
+        self.ended_with_nul = false;
         self.nul_framed = false;
     }
 
-    /// Returns whether `byte` ends a non-transparent frame: LF until the
-    /// stream has ended a frame with NUL, and NUL when it is a trailer.
+    /// Returns whether `byte` ends a non-transparent frame: LF unless the
+    /// frame is NUL-framed, and NUL when it is a trailer.
     fn is_trailer(&self, byte: u8) -> bool {
         (byte == b'\n' && !self.nul_framed) || (byte == 0 && self.config.nul_trailer)
     }
@@ -396,6 +403,8 @@ impl FrameDecoder {
             self.state = State::Idle { spaces: 0 };
             return &input[1..];
         }
+        self.nul_framed = self.ended_with_nul && byte == b'<';
+        self.ended_with_nul = false;
         if byte.is_ascii_digit() {
             self.state = State::Length { spaces };
             return input;
@@ -544,9 +553,7 @@ impl FrameDecoder {
 
         match trailer {
             Some(end) if end <= room => {
-                if input[end] == 0 {
-                    self.nul_framed = true;
-                }
+                self.ended_with_nul = input[end] == 0;
                 if self.buffer.is_empty() {
                     let data = without_cr(&input[..end]);
                     self.emit_slice(data, Framing::NonTransparent, flags, on_frame);
@@ -571,6 +578,9 @@ impl FrameDecoder {
                 self.buffer.truncate(max);
                 flags.oversize = true;
                 self.emit_buffer(Framing::NonTransparent, flags, on_frame);
+                // Skipping to the next NUL could pass over many LF-framed
+                // messages if the NUL before this frame was a stray byte.
+                self.nul_framed = false;
                 self.state = State::SkipDelimited;
                 &input[room..]
             }

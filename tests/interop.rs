@@ -259,6 +259,9 @@ enum Text {
     Lines(String, String),
 }
 
+/// An SD-ID and, when they are checked, its parameters in order.
+type SdElement = (&'static str, Option<Vec<(&'static str, &'static str)>>);
+
 #[derive(Clone, Debug)]
 struct Expect {
     /// A word of the message that appears in no other message of the test.
@@ -271,7 +274,7 @@ struct Expect {
     procid: Option<String>,
     msgid: Option<String>,
     /// The SD-IDs in order, with the parameters of those given.
-    structured_data: Vec<(&'static str, Option<Vec<(&'static str, &'static str)>>)>,
+    structured_data: Vec<SdElement>,
     /// Whether the sender put a timestamp in the message.
     timestamp: bool,
     message: Text,

@@ -170,11 +170,23 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "octet counting after NUL framing",
-            b"<1>a\x005 <2>bc<3>d\ne\0\n",
+            b"<1>a\x005 <2>bc<3>d\ne\0<4>f\ng\0",
             vec![
                 frame(b"<1>a", Nt, CLEAN),
                 frame(b"<2>bc", Oc, CLEAN),
-                frame(b"<3>d\ne", Nt, CLEAN),
+                frame(b"<3>d", Nt, CLEAN),
+                frame(b"e", Nt, CLEAN),
+                frame(b"<4>f\ng", Nt, CLEAN),
+            ],
+        ),
+        case(
+            "a stray NUL before text keeps LF framing",
+            b"<1>a\0b\n<2>c\nd\n",
+            vec![
+                frame(b"<1>a", Nt, CLEAN),
+                frame(b"b", Nt, CLEAN),
+                frame(b"<2>c", Nt, CLEAN),
+                frame(b"d", Nt, CLEAN),
             ],
         ),
         case(
@@ -322,12 +334,13 @@ fn cases() -> Vec<Case> {
         Case {
             max_frame_size: 10,
             ..case(
-                "oversize NUL frame is skipped to its NUL",
-                b"<1>a\0<2>bcdefgh\nijk\0<3>c\0",
+                "oversize NUL frame falls back to LF",
+                b"<1>a\0<2>bcdefghi\nj\0<3>c\nd\0",
                 vec![
                     frame(b"<1>a", Nt, CLEAN),
                     frame(b"<2>bcdefgh", Nt, OVERSIZE),
-                    frame(b"<3>c", Nt, CLEAN),
+                    frame(b"j", Nt, CLEAN),
+                    frame(b"<3>c\nd", Nt, CLEAN),
                 ],
             )
         },
