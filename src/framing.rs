@@ -16,9 +16,9 @@
 //! its LFs stay in the message. The first frame of a stream is still cut
 //! at LF, because waiting to see which trailer comes would hold back every
 //! LF-framed message until the next one arrives. A stray NUL in an
-//! LF-framed stream is rarely followed directly by `<`; if it is and the
+//! LF-framed stream is rarely followed directly by `<`. If it is, and the
 //! next frame outgrows the maximum frame size, LF ends frames again from
-//! there, so the stream is not skipped up to some later NUL.
+//! there, so the decoder does not skip the stream up to some later NUL.
 //!
 //! A sender may switch between the two on every frame, so the decoder looks
 //! at each frame's first byte: a digit starts a length prefix, anything else
@@ -110,8 +110,8 @@ pub fn parse_length_prefix(input: &[u8]) -> Result<Status<(u32, usize)>, LengthE
 ///
 /// The prefix is taken off only when it is a valid `MSG-LEN SP`, the
 /// message after it starts with `<` (a PRI), and MSG-LEN counts exactly the
-/// octets after the prefix, not counting trailing CR, LF or NUL: a line
-/// that merely starts with a number and a space never matches all three.
+/// octets after the prefix, not counting trailing CR, LF or NUL. A line
+/// that merely starts with a number and a space rarely meets all three.
 pub fn strip_datagram_length_prefix(datagram: &[u8]) -> &[u8] {
     let Ok(Status::Complete((length, used))) = parse_length_prefix(datagram) else {
         return datagram;

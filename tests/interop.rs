@@ -173,7 +173,8 @@ fn free_tcp_port() -> u16 {
         .port()
 }
 
-/// A directory under the system temporary directory for one test's peer.
+/// Creates an empty directory under the system temporary directory for
+/// one test's peer.
 fn work_directory(name: &str) -> PathBuf {
     let directory =
         std::env::temp_dir().join(format!("logkeep-interop-{name}-{}", std::process::id()));
@@ -190,8 +191,8 @@ struct Peer {
 }
 
 impl Peer {
-    /// Waits until the peer accepts TCP connections on `port`, which it
-    /// opens after its UDP inputs.
+    /// Waits until the peer accepts TCP connections on `port`, which the
+    /// test takes as the sign that its UDP inputs are bound too.
     fn wait_until_listening(&mut self, port: u16) {
         let address = SocketAddr::from(([127, 0, 0, 1], port));
         let start = Instant::now();
@@ -572,6 +573,31 @@ fn logger_to_logkeep() {
     bare.timestamp = false;
     expected.push(bare);
 
+    // Each of logger's RFC 5424 options alone.
+    for (token, option) in [
+        ("lg20x", "--rfc5424=notq"),
+        ("lg21x", "--rfc5424=notime"),
+        ("lg22x", "--rfc5424=nohost"),
+    ] {
+        let text = format!("{token} with {option}");
+        logger_send(
+            &logger,
+            udp,
+            &["--udp", option, "-t", "lgopt"],
+            text.as_bytes(),
+        );
+        let mut expect = Expect::new(token, "rfc5424", exact(&text)).app("lgopt");
+        // logger sends timeQuality only with a timestamp it vouches for.
+        if option != "--rfc5424=notq" && option != "--rfc5424=notime" {
+            expect.structured_data = vec![("timeQuality", None)];
+        }
+        expect.timestamp = option != "--rfc5424=notime";
+        if option != "--rfc5424=nohost" {
+            expect = expect.host(h5424);
+        }
+        expected.push(expect);
+    }
+
     for (token, transport) in [
         ("lg06x", &["--udp"][..]),
         ("lg07x", &["--tcp"]),
@@ -750,7 +776,7 @@ const RSYSLOG_RELAYS: [Relay; 9] = {
 };
 
 /// Writes an rsyslog configuration with one imudp input per relay, each
-/// bound to a ruleset with that relay's action towards `target`, and one
+/// bound to a ruleset with that relay's action towards `server`, and one
 /// imtcp input on `tcp_input` for the last relay. Only network inputs: no
 /// imuxsock, imklog or imjournal.
 fn rsyslog_config(
@@ -1068,7 +1094,7 @@ impl SyslogNg {
         command
     }
 
-    /// The `major.minor` version for the configuration's `@version`.
+    /// Reads the `major.minor` version for the configuration's `@version`.
     fn version(&self) -> String {
         let output = self
             .command()
