@@ -68,9 +68,10 @@ fn required(name: &str, package: &str) -> Option<PathBuf> {
     None
 }
 
-/// Starts `logkeep serve` on ephemeral loopback ports with UDP, TCP and HTTP.
-fn start_logkeep() -> ChildServer {
-    let args = [
+/// Starts `logkeep serve` on ephemeral loopback ports with UDP, TCP and
+/// HTTP, and `extra` arguments.
+fn start_logkeep(extra: &[&str]) -> ChildServer {
+    let mut args = vec![
         "--udp",
         "127.0.0.1:0",
         "--tcp",
@@ -80,6 +81,7 @@ fn start_logkeep() -> ChildServer {
         "--default-offset",
         SENDER_OFFSET,
     ];
+    args.extend(extra);
     let server = ChildServer::start(&args, &[]);
     assert!(server.tcp.is_some(), "no TCP address in the log");
     server
@@ -513,7 +515,7 @@ fn logger_to_logkeep() {
         return;
     };
     let hosts = sender_hostnames(&logger);
-    let server = start_logkeep();
+    let server = start_logkeep(&[]);
     let udp = server.udp.port();
     let tcp = tcp_addr(&server).port();
     let (h3164, h5424) = (hosts.rfc3164.as_str(), hosts.rfc5424.as_str());
@@ -835,7 +837,7 @@ fn rsyslog_relays_to_logkeep() {
         return;
     };
     let hosts = sender_hostnames(&logger);
-    let server = start_logkeep();
+    let server = start_logkeep(&[]);
     let directory = work_directory("rsyslog");
     let udp_inputs: Vec<u16> = RSYSLOG_RELAYS.iter().map(|_| free_udp_port()).collect();
     let tcp_input = free_tcp_port();
@@ -964,8 +966,9 @@ fn rsyslog_relays_to_logkeep() {
 /// ends each message with NUL. The TCP run logs an exception second, so
 /// its traceback is one NUL-framed message of many lines.
 const PYTHON_SENDER: &str = r#"
-import logging, logging.handlers, socket, sys
+import logging, logging.handlers, socket, sys, time
 transport, port, prefix = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+pause = float(sys.argv[4])
 socktype = socket.SOCK_DGRAM if transport == "udp" else socket.SOCK_STREAM
 handler = logging.handlers.SysLogHandler(
     address=("127.0.0.1", port),
@@ -982,6 +985,10 @@ try:
 except ZeroDivisionError:
     log.exception("%s2x failed", prefix)
 log.debug("%s3x debug", prefix)
+# Longer than logkeep's idle timeout: the handler never reconnects, so a
+# closed connection would lose this record and every later one.
+time.sleep(pause)
+log.info("%s4x after a pause", prefix)
 handler.close()
 "#;
 
@@ -990,27 +997,42 @@ fn python_syslog_handler_to_logkeep() {
     let Some(python) = required("python3", "python3") else {
         return;
     };
-    let server = start_logkeep();
+    // Both senders run at once: the TCP one pauses for twice the idle
+    // timeout before its last record.
+    let server = start_logkeep(&["--tcp-idle-timeout", "1"]);
     let sent_from = Utc::now();
-    let mut expected = Vec::new();
-    for (transport, port, prefix) in [
-        ("udp", server.udp.port(), "pu"),
-        ("tcp", tcp_addr(&server).port(), "pt"),
-    ] {
+    let senders: Vec<(Child, &str)> = [
+        ("udp", server.udp.port(), "pu", "0"),
+        ("tcp", tcp_addr(&server).port(), "pt", "2"),
+    ]
+    .into_iter()
+    .map(|(transport, port, prefix, pause)| {
         let child = Command::new(&python)
-            .args(["-c", PYTHON_SENDER, transport, &port.to_string(), prefix])
+            .args([
+                "-c",
+                PYTHON_SENDER,
+                transport,
+                &port.to_string(),
+                prefix,
+                pause,
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("start python3");
+        (child, prefix)
+    })
+    .collect();
+
+    let mut expected = Vec::new();
+    for (child, prefix) in senders {
         let pid = child.id().to_string();
         let output = child.wait_with_output().expect("wait for python3");
-        assert!(
-            output.status.success(),
-            "python3 failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        // The handler reports a failed send on stderr and carries on.
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "python3 failed: {stderr}");
+        assert!(stderr.is_empty(), "python3 reported: {stderr}");
         let expect = |token: String, severity, message| {
             let mut expect = Expect::new(&token, "rfc3164", message)
                 .priority("local3", severity)
@@ -1020,11 +1042,8 @@ fn python_syslog_handler_to_logkeep() {
             expect
         };
         let token = format!("{prefix}1x");
-        expected.push(expect(
-            token.clone(),
-            "warning",
-            exact(&format!("{token} warning")),
-        ));
+        let text = format!("{token} warning");
+        expected.push(expect(token, "warning", Text::Exact(text)));
         let token = format!("{prefix}2x");
         let traceback = Text::Lines(
             format!("{token} failed"),
@@ -1032,14 +1051,15 @@ fn python_syslog_handler_to_logkeep() {
         );
         expected.push(expect(token, "err", traceback));
         let token = format!("{prefix}3x");
-        expected.push(expect(
-            token.clone(),
-            "debug",
-            exact(&format!("{token} debug")),
-        ));
+        let text = format!("{token} debug");
+        expected.push(expect(token, "debug", Text::Exact(text)));
+        let token = format!("{prefix}4x");
+        let text = format!("{token} after a pause");
+        expected.push(expect(token, "info", Text::Exact(text)));
     }
     check_events(server.http, &expected, sent_from);
-    check_stats(server.http, expected.len() as u64);
+    let stats = check_stats(server.http, expected.len() as u64);
+    assert_eq!(stats["tcp_idle_timeouts"].as_u64(), Some(0), "{stats}");
 }
 
 // ---------------------------------------------------------------------------
@@ -1135,7 +1155,7 @@ fn syslog_ng_relays_to_logkeep() {
         return;
     };
     let hosts = sender_hostnames(&logger);
-    let server = start_logkeep();
+    let server = start_logkeep(&[]);
     let directory = work_directory("syslog-ng");
 
     // Per destination, a network() source for RFC 3164 input and a
