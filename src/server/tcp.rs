@@ -29,7 +29,7 @@ pub struct TcpLimits {
     /// open connection holds a 64 KiB read buffer and up to one frame.
     pub max_connections: usize,
     /// Time a connection may send nothing before it is closed, applied
-    /// only while more than half of `max_connections` are open; zero
+    /// only while more than half of `max_connections` are open. Zero
     /// disables the timeout. Senders such as Python's `SysLogHandler` never
     /// reconnect after the receiver closes, so closing a quiet sender's
     /// connection would lose all its later messages. Slots are reclaimed
