@@ -951,6 +951,11 @@ fn rsyslog_relays_to_logkeep() {
         reconnected > accepted,
         "rsyslogd did not reconnect: {stats}"
     );
+    // The connections of the stopped rsyslogd are gone; the new one sent
+    // the second batch on its one connection.
+    wait_for_stats(server.http, "one open TCP connection", |stats| {
+        stats["tcp_connections_open"].as_u64() == Some(1)
+    });
 
     rsyslog.stop();
     let log = rsyslog.log_text();
