@@ -53,7 +53,8 @@ pub struct ServeArgs {
     tcp_max_connections: u32,
 
     /// Seconds a syslog TCP connection may send nothing before it is
-    /// closed; 0 keeps idle connections open.
+    /// closed, once more than half of --tcp-max-connections are open; 0
+    /// keeps idle connections open.
     #[arg(
         long,
         value_name = "SECONDS",
