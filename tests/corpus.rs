@@ -229,14 +229,9 @@ const EXCEPTIONS: &[(&str, &str, &str)] = &[
         "the source states the year in prose (`<current year>`)",
     ),
     (
-        "pyrfc5424-6",
+        "logstash-grok-5424-ipv4-host",
         "msg",
-        "spaces after the SP that ends STRUCTURED-DATA are dropped: rsyslog's RSYSLOG_SyslogProtocol23Format puts one before every message it received as RFC 3164",
-    ),
-    (
-        "rsyslog-5424-msgspace-3",
-        "msg",
-        "spaces after the SP that ends STRUCTURED-DATA are dropped: rsyslog's RSYSLOG_SyslogProtocol23Format puts one before every message it received as RFC 3164",
+        "only one SP separates STRUCTURED-DATA from MSG (RFC 5424 § 6); grok strips all",
     ),
     (
         "logstash-grok-5424-sd-unquoted",

@@ -91,12 +91,10 @@ fn timestamp() -> impl Strategy<Value = Option<DateTime<FixedOffset>>> {
 }
 
 /// MSG text; trailing ASCII whitespace is removed because the parser
-/// strips it from the input, and leading spaces because the parser drops
-/// spaces before MSG (rsyslog adds one).
+/// strips it from the input.
 fn message_text() -> impl Strategy<Value = String> {
     "\\PC{0,60}".prop_map(|text| {
         text.trim_end_matches(|c: char| c.is_ascii_whitespace())
-            .trim_start_matches(' ')
             .to_string()
     })
 }

@@ -178,13 +178,7 @@ fn body(input: &[u8]) -> Result<(Vec<SdElement<'_>>, &[u8]), ParseError> {
     }
 }
 
-/// Spaces after the SP that ends STRUCTURED-DATA are dropped: rsyslog's
-/// RSYSLOG_SyslogProtocol23Format puts one there before the text of every
-/// message it received as RFC 3164, so the same message would otherwise
-/// read differently depending on the forwarding format.
 fn message(input: &[u8]) -> (Cow<'_, str>, bool) {
-    let start = input.iter().position(|&byte| byte != b' ');
-    let input = &input[start.unwrap_or(input.len())..];
     match input.strip_prefix(BOM) {
         Some(rest) => (text(rest), true),
         None => (text(input), false),
@@ -292,13 +286,9 @@ mod tests {
     }
 
     #[test]
-    fn spaces_before_msg_are_dropped() {
+    fn extra_spaces_belong_to_msg() {
         let parsed = ok(b"1 - host app - - -  two spaces");
-        assert_eq!(parsed.message, "two spaces");
-        let parsed = ok(b"1 - host app - - [a@1 b=\"c\"]   text  ");
-        assert_eq!(parsed.message, "text  ");
-        let parsed = ok(b"1 - host app - - -   ");
-        assert_eq!(parsed.message, "");
+        assert_eq!(parsed.message, " two spaces");
     }
 
     #[test]
