@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
-use chrono::{FixedOffset, Offset, Utc};
+use chrono::{DateTime, FixedOffset, Offset, Utc};
 
 use crate::event::{Event, TransportError};
 use crate::parse::{self, ParseOptions};
@@ -91,31 +91,99 @@ impl Collector {
         source: SocketAddr,
         transport_error: Option<TransportError>,
     ) -> Push {
-        let received_at = Utc::now();
+        let event = self.prepare(message, source, transport_error, Utc::now());
+        self.forward(&event);
+        let mut pushed = Push::TooLarge { size: 0 };
+        self.store_all([(event, source)], |push| pushed = push);
+        pushed
+    }
+
+    /// Parses messages that one receive call returned together, taken from
+    /// the socket at `received_at`, without touching the store. Several
+    /// threads can parse at once; [`Collector::store_batch`] then stores
+    /// the batches in the order they were received.
+    pub fn parse_batch<'a>(
+        &self,
+        messages: impl IntoIterator<Item = (&'a [u8], SocketAddr)>,
+        received_at: DateTime<Utc>,
+    ) -> ParsedBatch {
+        ParsedBatch {
+            events: messages
+                .into_iter()
+                .map(|(message, source)| (self.prepare(message, source, None, received_at), source))
+                .collect(),
+        }
+    }
+
+    /// Offers the events of `batch` to the forwarder, stores them in their
+    /// order under one acquisition of the store's lock and counts them.
+    /// Returns how many were stored; the store counts and logs the rest
+    /// as too large. Queries wait for the lock at most for the pushes of
+    /// one batch.
+    pub fn store_batch(&self, batch: ParsedBatch) -> usize {
+        for (event, _) in &batch.events {
+            self.forward(event);
+        }
+        let mut stored = 0;
+        self.store_all(batch.events, |push| {
+            if let Push::Stored { .. } = push {
+                stored += 1;
+            }
+        });
+        stored
+    }
+
+    /// Parses `message` into an event with its receipt data.
+    fn prepare(
+        &self,
+        message: &[u8],
+        source: SocketAddr,
+        transport_error: Option<TransportError>,
+        received_at: DateTime<Utc>,
+    ) -> Event {
         let options = ParseOptions {
             received_at,
             default_offset: self.default_offset,
         };
-        let parsed = parse::parse(message, &options);
-        let format = parsed.format;
-        let mut event = parsed.to_event();
+        let mut event = parse::parse(message, &options).to_event();
         event.received_at = Some(received_at);
         event.source = Some(source_text(unmapped(source)));
         event.transport_error = transport_error;
-        if let Some(forwarder) = self.forwarder.get() {
-            forwarder.offer(&event, &self.stats);
-        }
+        event
+    }
 
-        let pushed = {
+    fn forward(&self, event: &Event) {
+        if let Some(forwarder) = self.forwarder.get() {
+            forwarder.offer(event, &self.stats);
+        }
+    }
+
+    /// Pushes `events` under one lock acquisition and counts each one,
+    /// calling `pushed` with its outcome. Logs (rate-limited)
+    /// the events too large for the store after releasing the lock.
+    fn store_all(
+        &self,
+        events: impl IntoIterator<Item = (Event, SocketAddr)>,
+        mut pushed: impl FnMut(Push),
+    ) {
+        // Empty, and so not allocated, unless an event is too large.
+        let mut too_large = Vec::new();
+        {
             let mut store = self.lock();
-            let pushed = store.push(event);
+            for (event, source) in events {
+                let format = event.format;
+                let push = store.push(event);
+                // Counted after the push, so a reader that sees the count
+                // also finds the event (or its drop) in the store.
+                self.stats.count_parsed(format);
+                if let Push::TooLarge { size } = push {
+                    too_large.push((size, source));
+                }
+                pushed(push);
+            }
             self.status.publish(&store.status());
-            pushed
-        };
-        // Counted after the push, so a reader that sees the count also
-        // finds the event (or its drop) in the store.
-        self.stats.count_parsed(format);
-        if let Push::TooLarge { size } = pushed {
+        }
+        for (size, source) in too_large {
             if let Some(suppressed) = self.too_large.check() {
                 log::warn!(
                     "store: dropped a {size}-byte event from {source}: larger than the whole capacity ({} bytes); raise --capacity ({suppressed} more dropped since the last report)",
@@ -123,7 +191,6 @@ impl Collector {
                 );
             }
         }
-        pushed
     }
 
     /// Installs the forwarder that every later ingested event is offered
@@ -150,6 +217,12 @@ impl Collector {
         // could interrupt, so a poisoned lock is still usable.
         self.store.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// Events parsed by [`Collector::parse_batch`], waiting to be stored.
+#[derive(Debug)]
+pub struct ParsedBatch {
+    events: Vec<(Event, SocketAddr)>,
 }
 
 /// Returns `addr` with an IPv4-mapped IPv6 address (`[::ffff:192.0.2.1]`,
