@@ -99,33 +99,33 @@ impl Collector {
     }
 
     /// Parses messages that one receive call returned together, taken from
-    /// the socket at `received_at`, without touching the store. Several
-    /// threads can parse at once; [`Collector::store_batch`] then stores
-    /// the batches in the order they were received.
+    /// the socket at `received_at`, into `batch` without touching the
+    /// store. Several threads can parse at once; [`Collector::store_batch`]
+    /// then stores the batches in the order they were received.
     pub fn parse_batch<'a>(
         &self,
         messages: impl IntoIterator<Item = (&'a [u8], SocketAddr)>,
         received_at: DateTime<Utc>,
-    ) -> ParsedBatch {
-        ParsedBatch {
-            events: messages
-                .into_iter()
-                .map(|(message, source)| (self.prepare(message, source, None, received_at), source))
-                .collect(),
-        }
+        batch: &mut ParsedBatch,
+    ) {
+        batch.events.extend(
+            messages.into_iter().map(|(message, source)| {
+                (self.prepare(message, source, None, received_at), source)
+            }),
+        );
     }
 
     /// Offers the events of `batch` to the forwarder, stores them in their
-    /// order under one acquisition of the store's lock and counts them.
-    /// Returns how many were stored; the store counts and logs the rest
-    /// as too large. Queries wait for the lock at most for the pushes of
-    /// one batch.
-    pub fn store_batch(&self, batch: ParsedBatch) -> usize {
+    /// order under one acquisition of the store's lock and counts them,
+    /// leaving `batch` empty for reuse. Returns how many were stored; the
+    /// store counts and logs the rest as too large. Queries wait for the
+    /// lock at most for the pushes of one batch.
+    pub fn store_batch(&self, batch: &mut ParsedBatch) -> usize {
         for (event, _) in &batch.events {
             self.forward(event);
         }
         let mut stored = 0;
-        self.store_all(batch.events, |push| {
+        self.store_all(batch.events.drain(..), |push| {
             if let Push::Stored { .. } = push {
                 stored += 1;
             }
@@ -219,8 +219,9 @@ impl Collector {
     }
 }
 
-/// Events parsed by [`Collector::parse_batch`], waiting to be stored.
-#[derive(Debug)]
+/// Events parsed by [`Collector::parse_batch`], waiting to be stored. A
+/// receive thread keeps one and reuses its memory for every batch.
+#[derive(Debug, Default)]
 pub struct ParsedBatch {
     events: Vec<(Event, SocketAddr)>,
 }

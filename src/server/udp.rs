@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 
+use super::collector::ParsedBatch;
 use super::throttle::Throttle;
 use super::{Collector, Shutdown};
 
@@ -120,6 +121,7 @@ pub fn run(
         false => None,
     };
     let mut receiver = batch::Receiver::new();
+    let mut parsed = ParsedBatch::default();
     while !shutdown.is_triggered() {
         if let Some(counter) = kernel_drops.as_mut() {
             counter.update(&collector, &name);
@@ -160,9 +162,9 @@ pub fn run(
             }
             Some((datagram.payload, peer))
         });
-        let parsed = collector.parse_batch(datagrams, received_at);
+        collector.parse_batch(datagrams, received_at, &mut parsed);
         turns.store(number, shutdown, || {
-            collector.store_batch(parsed);
+            collector.store_batch(&mut parsed);
         });
     }
     log::info!("{name}: stopped");

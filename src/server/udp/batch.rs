@@ -37,6 +37,10 @@ mod platform {
     pub const BATCH: usize = 32;
 
     /// Buffers and headers for recvmmsg(2), reused by every call.
+    ///
+    /// The headers point into the vectors' heap memory, set once in
+    /// [`Receiver::new`]. No vector is resized afterwards, so the pointers
+    /// stay valid when the `Receiver` moves.
     pub struct Receiver {
         buffers: Vec<u8>,
         names: Vec<libc::sockaddr_storage>,
@@ -44,6 +48,8 @@ mod platform {
         headers: Vec<libc::mmsghdr>,
         received: usize,
     }
+
+    const NAME_SIZE: libc::socklen_t = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
 
     impl Receiver {
         pub fn new() -> Receiver {
@@ -57,38 +63,46 @@ mod platform {
                     zeroed::<libc::mmsghdr>(),
                 )
             };
-            Receiver {
+            let mut receiver = Receiver {
                 buffers: vec![0; BATCH * RECEIVE_BUFFER],
                 names: vec![name; BATCH],
                 iovecs: vec![iovec; BATCH],
                 headers: vec![header; BATCH],
                 received: 0,
+            };
+            let buffers = receiver.buffers.as_mut_ptr();
+            let names = receiver.names.as_mut_ptr();
+            let iovecs = receiver.iovecs.as_mut_ptr();
+            for (slot, header) in receiver.headers.iter_mut().enumerate() {
+                let iovec = iovecs.wrapping_add(slot);
+                // SAFETY: `slot` is below BATCH, the length of `iovecs`,
+                // and nothing else refers to that element now.
+                unsafe {
+                    (*iovec).iov_base = buffers.wrapping_add(slot * RECEIVE_BUFFER).cast();
+                    (*iovec).iov_len = RECEIVE_BUFFER;
+                }
+                header.msg_hdr.msg_name = names.wrapping_add(slot).cast();
+                header.msg_hdr.msg_namelen = NAME_SIZE;
+                header.msg_hdr.msg_iov = iovec;
+                header.msg_hdr.msg_iovlen = 1;
             }
+            receiver
         }
 
         /// Waits for at least one datagram (up to the socket's read
         /// timeout), then takes whatever else is queued, up to [`BATCH`].
         /// Returns how many were received.
         pub fn receive(&mut self, socket: &UdpSocket) -> io::Result<usize> {
-            self.received = 0;
-            // The pointers are set again on every call, from this `&mut
-            // self`, so they always point into the current buffers.
-            let buffers = self.buffers.chunks_exact_mut(RECEIVE_BUFFER);
-            let slots = self.iovecs.iter_mut().zip(self.names.iter_mut());
-            for ((header, (iovec, name)), buffer) in self.headers.iter_mut().zip(slots).zip(buffers)
-            {
-                iovec.iov_base = buffer.as_mut_ptr().cast();
-                iovec.iov_len = buffer.len();
-                header.msg_hdr.msg_name = (name as *mut libc::sockaddr_storage).cast();
-                header.msg_hdr.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-                header.msg_hdr.msg_iov = iovec;
-                header.msg_hdr.msg_iovlen = 1;
-                header.msg_len = 0;
+            // The kernel shortened the address lengths of the slots it
+            // filled last time; the others still have the full size.
+            for header in &mut self.headers[..self.received] {
+                header.msg_hdr.msg_namelen = NAME_SIZE;
             }
+            self.received = 0;
             // SAFETY: each of the BATCH headers points at its own iovec and
             // address slot, and each iovec at its own RECEIVE_BUFFER bytes
-            // of `buffers`; all of them live in `self`, which the call
-            // borrows mutably, so nothing else reads or moves them while the
+            // of `buffers` (see `new`); all of them live in `self`, which
+            // the call borrows mutably, so nothing reads them while the
             // kernel writes. MSG_WAITFORONE blocks only for the first
             // datagram, honouring SO_RCVTIMEO; no timeout argument is used.
             let count = unsafe {
