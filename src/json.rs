@@ -119,14 +119,14 @@ mod tests {
         Event {
             id,
             received_at: Some(Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap()),
-            source: Some("127.0.0.1:514".to_string()),
+            source: Some("127.0.0.1:514".into()),
             format: Format::Rfc5424,
             facility: Facility::from_code(4),
             severity: Severity::from_code(2),
             timestamp: Some(offset.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap()),
-            hostname: Some("host".to_string()),
+            hostname: Some("host".into()),
             app_name: None,
-            procid: Some("42".to_string()),
+            procid: Some("42".into()),
             msgid: None,
             structured_data: vec![SdElementOwned {
                 id: "ex@32473".to_string(),

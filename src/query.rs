@@ -16,7 +16,7 @@ use core::ops::ControlFlow;
 
 use chrono::{DateTime, FixedOffset};
 
-use crate::event::{Event, Facility, Severity};
+use crate::event::{CompactString, Event, Facility, Severity};
 use crate::store::{EventSource, Order};
 
 /// Events returned when the request gives no `limit`.
@@ -284,7 +284,7 @@ fn parse_facilities(value: &str) -> Result<u32, ParamError> {
     Ok(mask)
 }
 
-fn matches_exact(wanted: &Option<String>, actual: &Option<String>) -> bool {
+fn matches_exact(wanted: &Option<String>, actual: &Option<CompactString>) -> bool {
     let Some(wanted) = wanted else {
         return true;
     };
