@@ -319,11 +319,13 @@ impl fmt::Display for TransportError {
     }
 }
 
-/// Owned copy of a [`SdElement`].
+/// Owned copy of a [`SdElement`]. SD-IDs and PARAM-NAMEs are short (at
+/// most 32 characters in RFC 5424 § 6), so most of them, and most values,
+/// fit in the 24 inline bytes of a [`CompactString`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SdElementOwned {
-    pub id: String,
-    pub params: Vec<(String, String)>,
+    pub id: CompactString,
+    pub params: Vec<(CompactString, CompactString)>,
 }
 
 /// A stored event: a [`Message`] with owned fields plus what the collector
@@ -369,13 +371,11 @@ impl Message<'_> {
             .structured_data
             .iter()
             .map(|element| SdElementOwned {
-                id: String::from(element.id.as_ref()),
+                id: CompactString::new(&element.id),
                 params: element
                     .params
                     .iter()
-                    .map(|(name, value)| {
-                        (String::from(name.as_ref()), String::from(value.as_ref()))
-                    })
+                    .map(|(name, value)| (CompactString::new(name), CompactString::new(value)))
                     .collect(),
             })
             .collect();
@@ -421,22 +421,30 @@ impl Event {
         size += self.message.capacity() + self.raw.capacity();
         size += self.structured_data.capacity() * core::mem::size_of::<SdElementOwned>();
         for element in &self.structured_data {
-            size += element.id.capacity();
-            size += element.params.capacity() * core::mem::size_of::<(String, String)>();
+            size += heap_size(&element.id);
+            size +=
+                element.params.capacity() * core::mem::size_of::<(CompactString, CompactString)>();
             for (name, value) in &element.params {
-                size += name.capacity() + value.capacity();
+                size += heap_size(name) + heap_size(value);
             }
         }
         size
     }
 }
 
-/// Returns the heap bytes behind a short field: its capacity when it
-/// outgrew the inline 24 bytes, else nothing beyond the struct.
+/// Returns the heap bytes behind an optional short field (see
+/// [`heap_size`]).
 pub fn short_text_heap(value: &Option<CompactString>) -> usize {
-    match value {
-        Some(text) if text.is_heap_allocated() => text.capacity(),
-        _ => 0,
+    value.as_ref().map_or(0, heap_size)
+}
+
+/// Returns the heap bytes behind `text`: its capacity when it outgrew the
+/// inline 24 bytes, else nothing beyond the struct holding it.
+pub fn heap_size(text: &CompactString) -> usize {
+    if text.is_heap_allocated() {
+        text.capacity()
+    } else {
+        0
     }
 }
 

@@ -129,8 +129,8 @@ mod tests {
             procid: Some("42".into()),
             msgid: None,
             structured_data: vec![SdElementOwned {
-                id: "ex@32473".to_string(),
-                params: vec![("k".to_string(), "v \"quoted\" \u{1}".to_string())],
+                id: "ex@32473".into(),
+                params: vec![("k".into(), "v \"quoted\" \u{1}".into())],
             }],
             message: "line\n\u{1}\u{7f} ünï \"x\"".to_string(),
             bom: false,

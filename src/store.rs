@@ -19,7 +19,7 @@ use alloc::sync::Arc;
 use core::mem::size_of;
 use core::ops::ControlFlow;
 
-use crate::event::{CompactString, Event, short_text_heap};
+use crate::event::{CompactString, Event, heap_size, short_text_heap};
 
 /// Bytes each stored event costs beyond [`Event::memory_size`]: the two
 /// reference counts in its `Arc` allocation and two `Arc` pointers of deque
@@ -77,12 +77,11 @@ fn allocator_overhead(event: &Event) -> usize {
     let elements = event.structured_data.capacity() * size_of::<crate::event::SdElementOwned>();
     overhead += block(elements);
     for element in &event.structured_data {
-        overhead += block(element.id.capacity());
-        let params =
-            element.params.capacity() * size_of::<(alloc::string::String, alloc::string::String)>();
+        overhead += block(heap_size(&element.id));
+        let params = element.params.capacity() * size_of::<(CompactString, CompactString)>();
         overhead += block(params);
         for (name, value) in &element.params {
-            overhead += block(name.capacity()) + block(value.capacity());
+            overhead += block(heap_size(name)) + block(heap_size(value));
         }
     }
     overhead

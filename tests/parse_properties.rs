@@ -74,8 +74,13 @@ fn sd_name() -> impl Strategy<Value = String> {
 
 fn structured_data() -> impl Strategy<Value = Vec<SdElementOwned>> {
     let param = (sd_name(), "\\PC{0,20}");
-    let element =
-        (sd_name(), vec(param, 0..4)).prop_map(|(id, params)| SdElementOwned { id, params });
+    let element = (sd_name(), vec(param, 0..4)).prop_map(|(id, params)| SdElementOwned {
+        id: id.into(),
+        params: params
+            .into_iter()
+            .map(|(name, value)| (name.into(), value.into()))
+            .collect(),
+    });
     vec(element, 0..3)
 }
 
