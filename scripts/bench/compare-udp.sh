@@ -61,14 +61,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Waits until /stats `received` stops changing for 0.75 s (at most 30 s).
+# Waits until /stats `received` and `kernel_drops` stop changing for
+# 1.5 s (at most 30 s). The receiver reads the kernel's drop count at most
+# once a second, so a shorter wait can miss the last drops.
 settle_logkeep() {
     local last=-1 same=0 value
     for _ in $(seq 120); do
-        value=$(progress_logkeep)
+        value=$(logkeep_stats | jq -c '[.received, .kernel_drops]')
         if [ "$value" = "$last" ]; then
             same=$((same + 1))
-            if [ "$same" -ge 3 ]; then return 0; fi
+            if [ "$same" -ge 6 ]; then return 0; fi
         else
             same=0
             last=$value

@@ -100,8 +100,8 @@ impl Collector {
 
     /// Parses messages that one receive call returned together, taken from
     /// the socket at `received_at`, into `batch` without touching the
-    /// store. Several threads can parse at once; [`Collector::store_batch`]
-    /// then stores the batches in the order they were received.
+    /// store. Several threads can parse at once, and
+    /// [`Collector::store_batch`] then stores the batches in read order.
     pub fn parse_batch<'a>(
         &self,
         messages: impl IntoIterator<Item = (&'a [u8], SocketAddr)>,
@@ -117,7 +117,7 @@ impl Collector {
 
     /// Offers the events of `batch` to the forwarder, stores them in their
     /// order under one acquisition of the store's lock and counts them,
-    /// leaving `batch` empty for reuse. Returns how many were stored; the
+    /// leaving `batch` empty for reuse. Returns how many were stored. The
     /// store counts and logs the rest as too large. Queries wait for the
     /// lock at most for the pushes of one batch.
     pub fn store_batch(&self, batch: &mut ParsedBatch) -> usize {

@@ -3,7 +3,7 @@
 //! On Linux, recvmmsg(2) fills up to 32 buffers in one call, so a
 //! burst leaves the socket's receive queue at the cost of one system call
 //! per batch instead of one per datagram. Elsewhere (Hermit has no
-//! recvmmsg) a batch holds the one datagram of a `recv_from` call.
+//! recvmmsg) a batch contains the one datagram of a `recv_from` call.
 
 use std::net::SocketAddr;
 
@@ -32,7 +32,7 @@ mod platform {
     use super::{Datagram, RECEIVE_BUFFER};
 
     /// Datagrams per recvmmsg(2) call. Each has a buffer of
-    /// [`RECEIVE_BUFFER`] bytes, 2 MiB of address space in all; the pages
+    /// [`RECEIVE_BUFFER`] bytes, 2 MiB of address space in all. The pages
     /// of a buffer become resident only as far as datagrams fill it.
     pub const BATCH: usize = 32;
 
@@ -101,7 +101,7 @@ mod platform {
             self.received = 0;
             // SAFETY: each of the BATCH headers points at its own iovec and
             // address slot, and each iovec at its own RECEIVE_BUFFER bytes
-            // of `buffers` (see `new`); all of them live in `self`, which
+            // of `buffers` (see `new`). All of them live in `self`, which
             // the call borrows mutably, so nothing reads them while the
             // kernel writes. MSG_WAITFORONE blocks only for the first
             // datagram, honouring SO_RCVTIMEO; no timeout argument is used.
