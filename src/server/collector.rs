@@ -93,6 +93,7 @@ impl Collector {
     ) -> Push {
         let event = self.prepare(message, source, transport_error, Utc::now());
         self.forward(&event);
+        // Replaced by the outcome: store_all calls back once per event.
         let mut pushed = Push::TooLarge { size: 0 };
         self.store_all([(event, source)], |push| pushed = push);
         pushed
