@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
-use crate::event::{Event, Facility, Severity};
+use crate::event::{CompactString, Event, Facility, Severity};
 
 pub mod render;
 
@@ -432,10 +432,10 @@ pub fn header_event(header: &Header, text: &str, timestamp: DateTime<Utc>) -> Ev
         facility: Some(header.facility),
         severity: Some(header.severity),
         timestamp: Some(timestamp.fixed_offset()),
-        hostname: header.hostname.clone(),
-        app_name: header.app_name.clone(),
-        procid: header.procid.clone(),
-        msgid: header.msgid.clone(),
+        hostname: header.hostname.as_deref().map(CompactString::from),
+        app_name: header.app_name.as_deref().map(CompactString::from),
+        procid: header.procid.as_deref().map(CompactString::from),
+        msgid: header.msgid.as_deref().map(CompactString::from),
         structured_data: Vec::new(),
         message: text.to_string(),
         bom: false,

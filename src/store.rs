@@ -19,7 +19,7 @@ use alloc::sync::Arc;
 use core::mem::size_of;
 use core::ops::ControlFlow;
 
-use crate::event::Event;
+use crate::event::{CompactString, Event, heap_size, short_text_heap};
 
 /// Bytes each stored event costs beyond [`Event::memory_size`]: the two
 /// reference counts in its `Arc` allocation and two `Arc` pointers of deque
@@ -65,20 +65,23 @@ fn allocator_overhead(event: &Event) -> usize {
         value.as_ref().map_or(0, |text| block(text.capacity()))
     }
 
+    fn short(value: &Option<CompactString>) -> usize {
+        block(short_text_heap(value))
+    }
+
     let arc = size_of::<Event>() + 2 * size_of::<usize>();
     let mut overhead = allocated_size(arc) - arc;
-    overhead += text(&event.source) + text(&event.hostname) + text(&event.app_name);
-    overhead += text(&event.procid) + text(&event.msgid) + text(&event.parse_error);
+    overhead += short(&event.source) + short(&event.hostname) + short(&event.app_name);
+    overhead += short(&event.procid) + short(&event.msgid) + text(&event.parse_error);
     overhead += block(event.message.capacity()) + block(event.raw.capacity());
     let elements = event.structured_data.capacity() * size_of::<crate::event::SdElementOwned>();
     overhead += block(elements);
     for element in &event.structured_data {
-        overhead += block(element.id.capacity());
-        let params =
-            element.params.capacity() * size_of::<(alloc::string::String, alloc::string::String)>();
+        overhead += block(heap_size(&element.id));
+        let params = element.params.capacity() * size_of::<(CompactString, CompactString)>();
         overhead += block(params);
         for (name, value) in &element.params {
-            overhead += block(name.capacity()) + block(value.capacity());
+            overhead += block(heap_size(name)) + block(heap_size(value));
         }
     }
     overhead

@@ -74,8 +74,13 @@ fn sd_name() -> impl Strategy<Value = String> {
 
 fn structured_data() -> impl Strategy<Value = Vec<SdElementOwned>> {
     let param = (sd_name(), "\\PC{0,20}");
-    let element =
-        (sd_name(), vec(param, 0..4)).prop_map(|(id, params)| SdElementOwned { id, params });
+    let element = (sd_name(), vec(param, 0..4)).prop_map(|(id, params)| SdElementOwned {
+        id: id.into(),
+        params: params
+            .into_iter()
+            .map(|(name, value)| (name.into(), value.into()))
+            .collect(),
+    });
     vec(element, 0..3)
 }
 
@@ -120,10 +125,10 @@ prop_compose! {
             facility: Facility::from_code(facility),
             severity: Severity::from_code(severity),
             timestamp,
-            hostname,
-            app_name,
-            procid,
-            msgid,
+            hostname: hostname.map(Into::into),
+            app_name: app_name.map(Into::into),
+            procid: procid.map(Into::into),
+            msgid: msgid.map(Into::into),
             structured_data,
             message,
             bom,

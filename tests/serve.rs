@@ -6,10 +6,13 @@ mod common;
 
 use std::io::Write;
 use std::net::TcpStream;
+use std::ops::ControlFlow;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::*;
 use logkeep::server::http::Limits;
+use logkeep::store::{EventSource, Order};
 
 const MIB: usize = 1 << 20;
 
@@ -722,4 +725,44 @@ fn busy_counts_only_sent_responses() {
     assert_eq!(stats["http_requests"], answered);
     assert_eq!(stats["http_errors"], answered);
     assert_eq!(stats["http_rejected"], closed);
+}
+
+/// The receive threads of a socket parse batches at once but store them
+/// in the order they read them, so one sender's burst keeps its order.
+#[test]
+fn burst_from_one_sender_keeps_its_order() {
+    let server = TestServer::start(64 * MIB);
+    let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let sent = 3000;
+    for number in 0..sent {
+        let message = format!("<14>1 - host app - - - burst {number:05}");
+        sender.send_to(message.as_bytes(), server.udp).unwrap();
+    }
+    let stats = wait_for_stats(server.http, "every datagram accounted for", |stats| {
+        let received = stats["received"].as_u64().unwrap();
+        let dropped = stats["kernel_drops"].as_u64().unwrap_or(0);
+        received + dropped == sent
+    });
+
+    let mut events = Vec::new();
+    server.collector.scan(Order::Asc, None, &mut |event| {
+        events.push(Arc::clone(event));
+        ControlFlow::Continue(())
+    });
+    assert_eq!(events.len() as u64, stats["received"].as_u64().unwrap());
+    let source = sender.local_addr().unwrap().to_string();
+    let mut last_number = None;
+    for pair in events.windows(2) {
+        assert!(pair[0].id < pair[1].id);
+        assert!(pair[0].received_at <= pair[1].received_at);
+    }
+    for event in &events {
+        assert_eq!(event.source.as_deref(), Some(source.as_str()));
+        let number: u64 = event.message["burst ".len()..].parse().unwrap();
+        assert!(
+            last_number < Some(number),
+            "message {number} stored after {last_number:?}"
+        );
+        last_number = Some(number);
+    }
 }

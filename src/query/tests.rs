@@ -16,8 +16,8 @@ fn event(severity: u8, facility: u8, host: &str, message: &str) -> Event {
         facility: Facility::from_code(facility),
         severity: Severity::from_code(severity),
         timestamp: None,
-        hostname: Some(String::from(host)),
-        app_name: Some(String::from("app")),
+        hostname: Some(host.into()),
+        app_name: Some("app".into()),
         procid: None,
         msgid: None,
         structured_data: Vec::new(),
@@ -90,7 +90,7 @@ fn host_lists_and_wildcards() {
 fn app_pattern_keeps_commas() {
     let mut store = Store::new(1 << 20);
     let mut mikrotik = event(6, 16, "router", "user admin logged in");
-    mikrotik.app_name = Some(String::from("system,info,account"));
+    mikrotik.app_name = Some("system,info,account".into());
     store.push(mikrotik);
     store.push(event(6, 16, "router", "other"));
     let apps = |value| ids(&run(&store, &query(&[("app", value)])));

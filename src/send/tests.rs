@@ -42,8 +42,8 @@ fn rfc5424_replaces_spaces_in_fields() {
 fn rfc5424_escapes_structured_data() {
     let mut event = header_event(&header(), "x", time());
     event.structured_data.push(crate::event::SdElementOwned {
-        id: String::from("origin@32473"),
-        params: vec![(String::from("note"), String::from(r#"a "b" \c] d"#))],
+        id: "origin@32473".into(),
+        params: vec![("note".into(), r#"a "b" \c] d"#.into())],
     });
     let mut out = Vec::new();
     render_rfc5424(&event, &mut out);

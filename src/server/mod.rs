@@ -61,8 +61,8 @@ impl Running {
     }
 }
 
-/// Starts one thread per UDP socket and one accept thread per HTTP
-/// listener, all sharing `collector` and stopped by `shutdown`.
+/// Starts [`udp::threads`] threads per UDP socket and one accept thread
+/// per HTTP listener, all sharing `collector` and stopped by `shutdown`.
 pub fn spawn(
     udp: Vec<UdpSocket>,
     listeners: Vec<TcpListener>,
@@ -73,12 +73,21 @@ pub fn spawn(
     let failed = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
     for socket in udp {
-        let collector = Arc::clone(collector);
-        let guard = StopGuard::new("udp receiver", shutdown, &failed);
-        threads.push(spawn_named("udp", move || {
-            udp::run(socket, collector, &guard.shutdown);
-            drop(guard);
-        })?);
+        let turns = Arc::new(udp::Turns::default());
+        let mut sockets = Vec::new();
+        for _ in 1..udp::threads() {
+            sockets.push(socket.try_clone()?);
+        }
+        sockets.insert(0, socket);
+        for (index, socket) in sockets.into_iter().enumerate() {
+            let collector = Arc::clone(collector);
+            let turns = Arc::clone(&turns);
+            let guard = StopGuard::new("udp receiver", shutdown, &failed);
+            threads.push(spawn_named("udp", move || {
+                udp::run(socket, collector, &guard.shutdown, &turns, index == 0);
+                drop(guard);
+            })?);
+        }
     }
     for listener in listeners {
         let collector = Arc::clone(collector);
