@@ -146,7 +146,13 @@ fn parse_after_pri<'a>(
     if let Some(result) = rfc5424::parse(rest, options.default_offset) {
         return match result {
             Ok(parsed) => from_rfc5424(input, parsed),
-            Err(error) => unparsed(input, trimmed, error),
+            // Cisco Meraki writes VERSION but an epoch TIMESTAMP and no
+            // PROCID, MSGID or STRUCTURED-DATA; the check runs only after
+            // the RFC 5424 header failed.
+            Err(error) => match vendor::meraki(rest) {
+                Some(parsed) => from_rfc3164(input, parsed),
+                None => unparsed(input, trimmed, error),
+            },
         };
     }
     if let Some(parsed) = rfc5424::parse_without_version(rest, options.default_offset) {

@@ -154,6 +154,16 @@ fn header_start<'a>(
     for _ in 0..5 {
         rest = skip_spaces(rest);
         if let Some((timestamp, after)) = timestamp_at(rest, options)? {
+            // Cisco's own stamps: after a sequence number, with a
+            // clock-sync marker, or BSD-style with milliseconds.
+            let stamp = &rest[..rest.len() - after.len()];
+            let marked = matches!(stamp.first(), Some(b'*' | b'.'));
+            let bsd = marked || stamp.first().is_some_and(u8::is_ascii_alphabetic);
+            let device_stamp = prefix.cisco || marked || (bsd && stamp.contains(&b'.'));
+            if let Some((zone, after_zone)) = unknown_zone(after).filter(|_| device_stamp) {
+                prefix.message_prefix.push(zone);
+                return Ok((prefix, Some(timestamp), after_zone));
+            }
             return Ok((prefix, Some(timestamp), after));
         }
         if let Some(after) = uptime(rest) {
@@ -187,6 +197,12 @@ fn header_start<'a>(
                 break;
             }
             prefix.hostname = Some(token);
+        } else if let Some(after) = colon_hostname(rest, &prefix, options)? {
+            // A Cisco Aironet access point's name holds a colon:
+            // `6642: AP:abcd.9876.0123: *Jul  9 09:06:15.007: …`.
+            prefix.hostname = Some(&rest[..rest.len() - after.len() - 2]);
+            rest = after;
+            continue;
         } else if !spaced && timestamp_at(after, options)?.is_some() {
             // An IOS-XR node name glued to the stamp, after the hostname
             // when one is configured: `router1 RP/0/RSP0/CPU0:Jun 15 …`.
@@ -219,9 +235,69 @@ fn header_start<'a>(
     Ok((prefix, None, rest))
 }
 
+/// Splits off an unknown zone abbreviation glued to a colon after a Cisco
+/// device stamp (`.123 CST:`, `DST:`). Cisco prints whatever name
+/// `clock timezone` was given, and names such as `CST` mean several
+/// offsets, so the word is kept for the message while `default_offset`
+/// applies; read as a hostname it would hide the real one.
+fn unknown_zone(input: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (zone, after) = word(input.strip_prefix(b" ")?);
+    let name = zone.strip_suffix(b":")?;
+    let is_name = (2..=5).contains(&name.len()) && name.iter().all(u8::is_ascii_uppercase);
+    is_name.then_some((zone, after))
+}
+
+/// Checks for a hostname that holds colons and ends in `: ` before a
+/// timestamp, as Cisco Aironet access points send it; returns the input
+/// after the `: `. Only the first hostname is read this way.
+fn colon_hostname<'a>(
+    input: &'a [u8],
+    prefix: &Prefix<'_>,
+    options: &ParseOptions,
+) -> Result<Option<&'a [u8]>, ParseError> {
+    if prefix.hostname.is_some() {
+        return Ok(None);
+    }
+    let (token, after) = word(input);
+    let Some(name) = token.strip_suffix(b":") else {
+        return Ok(None);
+    };
+    let shaped = name.contains(&b':')
+        && name.iter().any(u8::is_ascii_alphabetic)
+        && name
+            .iter()
+            .all(|byte| is_hostname_byte(*byte) || *byte == b':');
+    if !shaped || !after.starts_with(b" ") {
+        return Ok(None);
+    }
+    let after = &after[1..];
+    Ok(timestamp_at(after, options)?.map(|_| after))
+}
+
 /// Checks whether `word` is a Cisco message tag such as `%ASA-6-302013:`.
 fn is_cisco_mnemonic(word: &[u8]) -> bool {
     word.len() > 2 && word[0] == b'%' && word.ends_with(b":") && word.contains(&b'-')
+}
+
+/// Checks whether `word` is a Cisco `%FACILITY-SEVERITY-MNEMONIC` without
+/// its colon: `%`, then upper-case words, digits and `_` joined by `-`,
+/// one of them a single severity digit 0-7 that is neither first nor last.
+fn is_bare_cisco_mnemonic(word: &[u8]) -> bool {
+    let Some(body) = word.strip_prefix(b"%") else {
+        return false;
+    };
+    let parts = body.split(|byte| *byte == b'-');
+    let count = parts.clone().count();
+    let well_formed = parts.clone().all(|part| {
+        !part.is_empty()
+            && part
+                .iter()
+                .all(|byte| byte.is_ascii_uppercase() || byte.is_ascii_digit() || *byte == b'_')
+    });
+    let severity = parts
+        .enumerate()
+        .any(|(index, part)| index > 0 && index + 1 < count && matches!(part, [b'0'..=b'7']));
+    count >= 3 && well_formed && severity
 }
 
 /// Checks whether `word` is an IPv6 address, bare or in brackets.
@@ -267,7 +343,11 @@ fn classify_first(first: &[u8], after: &[u8]) -> FirstWord {
         }
         return FirstWord::Content;
     }
-    if pid_tag(first).is_some() || tag_colon(first).is_some() || is_routeros_topics(first) {
+    if pid_tag(first).is_some()
+        || tag_colon(first).is_some()
+        || is_routeros_topics(first)
+        || is_bare_cisco_mnemonic(first)
+    {
         return FirstWord::Tag;
     }
     FirstWord::Hostname
@@ -389,6 +469,15 @@ fn tagged(input: &[u8], glued: bool) -> Tagged<'_> {
                 message: &input[tab + 1..],
             };
         }
+    }
+    // Cisco APIC leaves the colon off its mnemonic:
+    // `apic1 %LOG_LOCAL0-2-SYSTEM_MSG [F0110]…`.
+    if is_bare_cisco_mnemonic(first) {
+        return Tagged {
+            app_name: Some(first),
+            message: one_space(after),
+            ..untagged
+        };
     }
     // `OCT 11 22:14:15 : a message`: an empty tag.
     if first == b":" {
@@ -519,8 +608,9 @@ pub fn parse<'a>(
     }
 
     let rest = skip_spaces(rest);
+    let mut prefix = prefix;
     if let Some(hostname) = prefix.hostname {
-        let tagged = after_hostname(rest);
+        let tagged = after_hostname(rest, &mut prefix.message_prefix);
         return Ok(finish(timestamp, Some(hostname), tagged, prefix));
     }
     if prefix.cisco && timestamp.is_none() {
@@ -540,7 +630,6 @@ pub fn parse<'a>(
     }
 
     let rest = one_space(after);
-    let mut prefix = prefix;
     let (timestamp, rest) = match cisco_sequence(rest, options) {
         Some((sequence, inner, after)) => {
             prefix.sequence.push(sequence);
@@ -549,12 +638,8 @@ pub fn parse<'a>(
         None => (timestamp, rest),
     };
     let hostname = first.strip_suffix(b":").unwrap_or(first);
-    Ok(finish(
-        timestamp,
-        Some(hostname),
-        after_hostname(rest),
-        prefix,
-    ))
+    let tagged = after_hostname(rest, &mut prefix.message_prefix);
+    Ok(finish(timestamp, Some(hostname), tagged, prefix))
 }
 
 /// Content without a tag.
@@ -567,9 +652,54 @@ fn untagged(input: &[u8]) -> Tagged<'_> {
     }
 }
 
-/// Parses what follows the hostname: an optional numeric event id, then
-/// the tag and content.
-fn after_hostname(input: &[u8]) -> Tagged<'_> {
+/// Syslog severity keywords as syslog-ng's `${LEVEL}` prints them; F5
+/// BIG-IP puts one between the hostname and the tag
+/// (`bigip1 info logger[1234]: …`).
+const LEVELS: [&[u8]; 8] = [
+    b"emerg", b"alert", b"crit", b"err", b"warning", b"notice", b"info", b"debug",
+];
+
+/// Splits off a severity keyword that stands before a tag with `[pid]` or
+/// `:`, as F5 BIG-IP sends it.
+fn level_before_tag(input: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (level, after) = word(input);
+    if !LEVELS.contains(&level) {
+        return None;
+    }
+    let after = one_space(after);
+    let (next, _) = word(after);
+    let is_tag = pid_tag(next).is_some() || (next.len() > 1 && next.ends_with(b":"));
+    is_tag.then_some((level, after))
+}
+
+/// Skips the spaces and the lone `:` that Cisco ASA and FTD put between
+/// the hostname and the mnemonic (`host : %ASA-…:`, `host  %FTD-…:`).
+/// Before anything else an empty word keeps meaning an empty tag
+/// (`host  {"json": 1}`), so the input is returned unchanged.
+fn skip_to_cisco_mnemonic(input: &[u8]) -> &[u8] {
+    let mut rest = skip_spaces(input);
+    if let Some(after) = rest.strip_prefix(b": ") {
+        rest = skip_spaces(after);
+    }
+    match is_cisco_mnemonic(word(rest).0) {
+        true => rest,
+        false => input,
+    }
+}
+
+/// Parses what follows the hostname: an optional severity keyword (F5)
+/// or numeric event id (HP ProCurve), then the tag and content. A
+/// severity keyword starts `message`, so it is pushed to
+/// `message_prefix`.
+fn after_hostname<'a>(input: &'a [u8], message_prefix: &mut Vec<&'a [u8]>) -> Tagged<'a> {
+    let mut input = match input.first() {
+        Some(b' ' | b':') => skip_to_cisco_mnemonic(input),
+        _ => input,
+    };
+    if let Some((level, after)) = level_before_tag(input) {
+        message_prefix.push(level);
+        input = after;
+    }
     match event_id(input) {
         Some((id, rest)) => Tagged {
             msgid: Some(id),

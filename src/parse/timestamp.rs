@@ -1,7 +1,9 @@
 //! Timestamps: RFC 5424's RFC 3339 profile and the BSD `Mmm dd hh:mm:ss`
 //! of RFC 3164 with the variants devices send.
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{
+    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc,
+};
 use nom::bytes::complete::{tag, take_while_m_n};
 use nom::character::complete::char;
 use nom::combinator::{map, opt};
@@ -42,12 +44,18 @@ fn secfrac(input: &[u8]) -> Res<'_, u32> {
     if count == 0 {
         return fail("expected digits after '.'");
     }
+    Ok((&rest[count..], nanoseconds(&rest[..count])))
+}
+
+/// Reads the digits of a fraction of a second as nanoseconds, ignoring
+/// digits past the ninth.
+fn nanoseconds(digits: &[u8]) -> u32 {
     let mut nanos = 0u32;
     for position in 0..9 {
-        let digit = rest.get(position).filter(|_| position < count);
+        let digit = digits.get(position);
         nanos = nanos * 10 + digit.map_or(0, |d| u32::from(d - b'0'));
     }
-    Ok((&rest[count..], nanos))
+    nanos
 }
 
 /// Builds a time of day, mapping a leap second `:60` to chrono's
@@ -142,6 +150,7 @@ pub fn iso_timestamp(input: &[u8], default_offset: FixedOffset) -> Res<'_, DateT
     let (rest, date) = full_date(input)?;
     let (rest, _) = nom::branch::alt((char('T'), char('t'), char(' '))).parse(rest)?;
     let (rest, time) = partial_time(rest)?;
+    let (rest, time) = comma_fraction(rest, time)?;
     let (rest, offset) = opt(time_offset).parse(rest)?;
     let local = NaiveDateTime::new(date, time);
     match local
@@ -150,6 +159,27 @@ pub fn iso_timestamp(input: &[u8], default_offset: FixedOffset) -> Res<'_, DateT
     {
         Some(timestamp) => Ok((rest, timestamp)),
         None => fail("out of range"),
+    }
+}
+
+/// Parses a fraction of a second written with a comma (`06:04:24,445`),
+/// which ISO 8601 allows and Aruba ClearPass and Java loggers send, and
+/// adds it to `time`. Input without `,` and a digit is returned unchanged.
+fn comma_fraction(input: &[u8], time: NaiveTime) -> Res<'_, NaiveTime> {
+    let [b',', digit, ..] = input else {
+        return Ok((input, time));
+    };
+    if !digit.is_ascii_digit() || time.nanosecond() != 0 {
+        return Ok((input, time));
+    }
+    let count = input[1..]
+        .iter()
+        .take_while(|byte| byte.is_ascii_digit())
+        .count();
+    let nanos = nanoseconds(&input[1..1 + count]);
+    match time.with_nanosecond(nanos) {
+        Some(time) => Ok((&input[1 + count..], time)),
+        None => Ok((input, time)),
     }
 }
 
@@ -205,7 +235,16 @@ const MONTHS: [&[u8; 3]; 12] = [
     b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec",
 ];
 
-/// Parses an English three-letter month name in any letter case.
+/// The letters of each month's full English name after its first three,
+/// in the order of [`MONTHS`].
+const MONTH_ENDINGS: [&[u8]; 12] = [
+    b"uary", b"ruary", b"ch", b"il", b"", b"e", b"y", b"ust", b"tember", b"ober", b"ember",
+    b"ember",
+];
+
+/// Parses an English month name in any letter case: the three-letter
+/// abbreviation of RFC 3164 § 4.1.2, or the full name (`July`) or `Sept`
+/// as Cisco APIC and other senders print them.
 fn month(input: &[u8]) -> Res<'_, u32> {
     let Some(name) = input.get(..3) else {
         return fail("expected a month name");
@@ -215,10 +254,23 @@ fn month(input: &[u8]) -> Res<'_, u32> {
         name[1].to_ascii_lowercase(),
         name[2].to_ascii_lowercase(),
     ];
-    match MONTHS.iter().position(|known| **known == lower) {
-        Some(index) => Ok((&input[3..], index as u32 + 1)),
-        None => fail("expected a month name"),
+    let Some(index) = MONTHS.iter().position(|known| **known == lower) else {
+        return fail("expected a month name");
+    };
+    let rest = &input[3..];
+    let letters = rest
+        .iter()
+        .take_while(|byte| byte.is_ascii_alphabetic())
+        .count();
+    let ending = &rest[..letters];
+    let full = MONTH_ENDINGS[index];
+    let known = ending.is_empty()
+        || ending.eq_ignore_ascii_case(full)
+        || (index == 8 && ending.eq_ignore_ascii_case(b"t"));
+    if !known {
+        return fail("expected a month name");
     }
+    Ok((&rest[letters..], index as u32 + 1))
 }
 
 /// Parses a day of month: one or two digits, space-padded or not

@@ -217,3 +217,49 @@ mod tests {
         assert!(parse(b"last message repeated 5 times", &options()).is_none());
     }
 }
+
+/// Parses Cisco Meraki's header, `1 1781490928.123456789 MX84 flows …`
+/// after PRI: a `1` where RFC 5424 has VERSION, seconds since the Unix
+/// epoch with up to nine decimals, the device name and a log category
+/// (`flows`, `events`, `urls`, `ids-alerts`, …). The category becomes
+/// `app_name` because it names the Meraki subsystem that logged. Returns
+/// `None` for anything else.
+pub fn meraki(input: &[u8]) -> Option<Parsed<'_>> {
+    let rest = input.strip_prefix(b"1 ")?;
+    let stamp_len = rest.iter().position(|byte| *byte == b' ')?;
+    let timestamp = epoch_with_fraction(&rest[..stamp_len])?;
+    let rest = &rest[stamp_len + 1..];
+    let mut words = rest.splitn(3, |byte| *byte == b' ');
+    let hostname = words.next().filter(|word| !word.is_empty())?;
+    let category = words.next().filter(|word| !word.is_empty())?;
+    let message = words.next().unwrap_or_default();
+    Some(Parsed {
+        timestamp: Some(timestamp),
+        hostname: Some(text(hostname)),
+        app_name: Some(text(category)),
+        procid: None,
+        msgid: None,
+        message: text(message),
+    })
+}
+
+/// Parses `1781490928.123456789`: ten digits of seconds since the Unix
+/// epoch, a `.` and one to nine digits of fraction, in UTC.
+fn epoch_with_fraction(value: &[u8]) -> Option<DateTime<FixedOffset>> {
+    let (seconds, fraction) = value.split_at(value.iter().position(|byte| *byte == b'.')?);
+    let fraction = &fraction[1..];
+    let digits = |part: &[u8]| part.iter().all(u8::is_ascii_digit);
+    if seconds.len() != 10 || !(1..=9).contains(&fraction.len()) {
+        return None;
+    }
+    if !digits(seconds) || !digits(fraction) {
+        return None;
+    }
+    let whole = epoch_time(seconds)?;
+    let nanos = fraction
+        .iter()
+        .chain(core::iter::repeat(&b'0'))
+        .take(9)
+        .fold(0i64, |acc, digit| acc * 10 + i64::from(digit - b'0'));
+    Some(whole + chrono::Duration::nanoseconds(nanos))
+}
