@@ -179,6 +179,11 @@ fn header_start<'a>(
             rest = after;
             continue;
         }
+        if let Some(after) = bare_hostname(rest, &prefix, options) {
+            prefix.hostname = Some(word(rest).0);
+            rest = after;
+            continue;
+        }
         let len = rest.iter().take_while(|byte| **byte != b':').count();
         let token = &rest[..len];
         let after = rest.get(len + 1..).unwrap_or_default();
@@ -271,7 +276,58 @@ fn colon_hostname<'a>(
         return Ok(None);
     }
     let after = &after[1..];
-    Ok(timestamp_at(after, options)?.map(|_| after))
+    Ok(cisco_continues(after, options).then_some(after))
+}
+
+/// Checks for a hostname without a colon inside a Cisco prefix, after a
+/// sequence number: `3132517: 192.0.2.2 3132513: Jul 14 …` or
+/// `: host1 Aug 27 21:40:50 PDT: …`. The word must hold a letter or a
+/// `.` and be followed by what a Cisco header continues with. Returns the
+/// input after the word and its space.
+fn bare_hostname<'a>(
+    input: &'a [u8],
+    prefix: &Prefix<'_>,
+    options: &ParseOptions,
+) -> Option<&'a [u8]> {
+    if !prefix.cisco || prefix.hostname.is_some() {
+        return None;
+    }
+    let (name, after) = word(input);
+    let shaped = !name.is_empty()
+        && name.iter().all(|byte| is_hostname_byte(*byte))
+        && name.iter().any(|byte| byte.is_ascii_alphabetic() || *byte == b'.');
+    let after = after.strip_prefix(b" ")?;
+    (shaped && cisco_continues(after, options)).then_some(after)
+}
+
+/// Checks whether `input` goes on as a Cisco header does after a
+/// hostname: a timestamp, an uptime stamp, a sequence number before one
+/// of these or before a mnemonic, or a `%FAC-SEV-MNEMONIC:`.
+fn cisco_continues(input: &[u8], options: &ParseOptions) -> bool {
+    if is_cisco_mnemonic(word(input).0) {
+        return true;
+    }
+    cisco_stamp_follows(input, options)
+}
+
+/// Checks whether `input` starts with a timestamp or uptime stamp, or
+/// with a sequence number before one of them or before a mnemonic. Unlike
+/// [`cisco_continues`] a mnemonic alone is not enough, so that a tag
+/// before a mnemonic (Arista `Ebra: %LINEPROTO-5-UPDOWN:`) stays a tag.
+fn cisco_stamp_follows(input: &[u8], options: &ParseOptions) -> bool {
+    if matches!(timestamp_at(input, options), Ok(Some(_))) || uptime(input).is_some() {
+        return true;
+    }
+    let (number, after) = word(input);
+    let is_sequence = number.len() > 1
+        && number.ends_with(b":")
+        && number[..number.len() - 1].iter().all(u8::is_ascii_digit);
+    is_sequence && {
+        let after = one_space(after);
+        matches!(timestamp_at(after, options), Ok(Some(_)))
+            || uptime(after).is_some()
+            || is_cisco_mnemonic(word(after).0)
+    }
 }
 
 /// Checks whether `word` is a Cisco message tag such as `%ASA-6-302013:`.
@@ -629,7 +685,16 @@ pub fn parse<'a>(
         FirstWord::Hostname => {}
     }
 
-    let rest = one_space(after);
+    let mut rest = one_space(after);
+    let mut hostname = first.strip_suffix(b":").unwrap_or(first);
+    if let Some((device, after)) = device_hostname(rest, options) {
+        // A relay wrote its own header before the device's
+        // `sw01: 3132779: Jul 14 …`: the name the device gives itself is
+        // the hostname, and the relay's word for it starts the message.
+        prefix.message_prefix.push(hostname);
+        hostname = device;
+        rest = after;
+    }
     let (timestamp, rest) = match cisco_sequence(rest, options) {
         Some((sequence, inner, after)) => {
             prefix.sequence.push(sequence);
@@ -637,7 +702,6 @@ pub fn parse<'a>(
         }
         None => (timestamp, rest),
     };
-    let hostname = first.strip_suffix(b":").unwrap_or(first);
     let tagged = after_hostname(rest, &mut prefix.message_prefix);
     Ok(finish(timestamp, Some(hostname), tagged, prefix))
 }
@@ -707,6 +771,18 @@ fn after_hostname<'a>(input: &'a [u8], message_prefix: &mut Vec<&'a [u8]>) -> Ta
         },
         None => tagged(input, true),
     }
+}
+
+/// Splits off a Cisco device's own `hostname:` after a hostname, when a
+/// sequence number, a timestamp, an uptime stamp or a mnemonic follows it.
+fn device_hostname<'a>(input: &'a [u8], options: &ParseOptions) -> Option<(&'a [u8], &'a [u8])> {
+    let (token, after) = word(input);
+    let name = token.strip_suffix(b":")?;
+    let shaped = !name.is_empty()
+        && name.iter().all(|byte| is_hostname_byte(*byte))
+        && name.iter().any(u8::is_ascii_alphabetic);
+    let after = after.strip_prefix(b" ")?;
+    (shaped && cisco_stamp_follows(after, options)).then_some((name, after))
 }
 
 /// A Cisco sequence number without its `:`, the device's timestamp if
