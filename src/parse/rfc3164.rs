@@ -138,6 +138,10 @@ struct Prefix<'a> {
     /// Header words that fit no field (an uptime stamp, an IOS-XR node name
     /// after the hostname); they start `message`.
     message_prefix: Vec<&'a [u8]>,
+    /// The timestamp is a Cisco device's own (after a sequence number or
+    /// with a clock-sync marker) and ends in `:`, so the header ends there
+    /// and no hostname follows it.
+    device_stamp: bool,
 }
 
 /// The Cisco prefix, the timestamp if one was found, and the rest.
@@ -160,8 +164,10 @@ fn header_start<'a>(
             let marked = matches!(stamp.first(), Some(b'*' | b'.'));
             let bsd = marked || stamp.first().is_some_and(u8::is_ascii_alphabetic);
             let device_stamp = prefix.cisco || marked || (bsd && stamp.contains(&b'.'));
+            prefix.device_stamp = (prefix.cisco || marked) && stamp.ends_with(b":");
             if let Some((zone, after_zone)) = unknown_zone(after).filter(|_| device_stamp) {
                 prefix.message_prefix.push(zone);
+                prefix.device_stamp = prefix.cisco || marked;
                 return Ok((prefix, Some(timestamp), after_zone));
             }
             return Ok((prefix, Some(timestamp), after));
@@ -246,10 +252,16 @@ fn header_start<'a>(
 /// offsets, so the word is kept for the message while `default_offset`
 /// applies; read as a hostname it would hide the real one.
 fn unknown_zone(input: &[u8]) -> Option<(&[u8], &[u8])> {
-    let (zone, after) = word(input.strip_prefix(b" ")?);
+    unknown_zone_word(input.strip_prefix(b" ")?)
+}
+
+/// Splits off a word of two to five upper-case letters and a colon, the
+/// shape of a zone name after a Cisco stamp, and the one space after it.
+fn unknown_zone_word(input: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (zone, after) = word(input);
     let name = zone.strip_suffix(b":")?;
     let is_name = (2..=5).contains(&name.len()) && name.iter().all(u8::is_ascii_uppercase);
-    is_name.then_some((zone, after))
+    is_name.then_some((zone, one_space(after)))
 }
 
 /// Checks for a hostname that holds colons and ends in `: ` before a
@@ -669,8 +681,8 @@ pub fn parse<'a>(
         let tagged = after_hostname(rest, &mut prefix.message_prefix);
         return Ok(finish(timestamp, Some(hostname), tagged, prefix));
     }
-    if prefix.cisco && timestamp.is_none() {
-        return Ok(finish(None, None, tagged(rest, true), prefix));
+    if (prefix.cisco && timestamp.is_none()) || prefix.device_stamp {
+        return Ok(finish(timestamp, None, tagged(rest, true), prefix));
     }
 
     // `OCT 11 22:14:15 : a message`: no hostname and an empty tag.
@@ -696,9 +708,10 @@ pub fn parse<'a>(
         rest = after;
     }
     let (timestamp, rest) = match cisco_sequence(rest, options) {
-        Some((sequence, inner, after)) => {
-            prefix.sequence.push(sequence);
-            (inner.or(timestamp), after)
+        Some(device) => {
+            prefix.sequence.extend(device.sequence);
+            prefix.message_prefix.extend(device.zone);
+            (device.timestamp.or(timestamp), device.rest)
         }
         None => (timestamp, rest),
     };
@@ -760,6 +773,14 @@ fn after_hostname<'a>(input: &'a [u8], message_prefix: &mut Vec<&'a [u8]>) -> Ta
         Some(b' ' | b':') => skip_to_cisco_mnemonic(input),
         _ => input,
     };
+    // A zone name between the hostname and the mnemonic
+    // (`host1 AEST: %SFF8472-3-THRESHOLD_VIOLATION: …`) starts the message.
+    if let Some((zone, after)) = unknown_zone_word(input) {
+        if is_cisco_mnemonic(word(after).0) {
+            message_prefix.push(zone);
+            input = after;
+        }
+    }
     if let Some((level, after)) = level_before_tag(input) {
         message_prefix.push(level);
         input = after;
@@ -785,9 +806,15 @@ fn device_hostname<'a>(input: &'a [u8], options: &ParseOptions) -> Option<(&'a [
     (shaped && cisco_stamp_follows(after, options)).then_some((name, after))
 }
 
-/// A Cisco sequence number without its `:`, the device's timestamp if
-/// one followed it, and the input after both.
-type Sequenced<'a> = (&'a [u8], Option<DateTime<FixedOffset>>, &'a [u8]);
+/// What a Cisco device wrote after the hostname a relay or the device
+/// put first: its sequence number, its own timestamp and an unknown zone
+/// name after that timestamp, and the input after them.
+struct DeviceHeader<'a> {
+    sequence: Option<&'a [u8]>,
+    timestamp: Option<DateTime<FixedOffset>>,
+    zone: Option<&'a [u8]>,
+    rest: &'a [u8],
+}
 
 /// Splits off a Cisco sequence number after the hostname
 /// (`router1 123: *Jun 15 02:35:28.123: %SYS-5-CONFIG_I: …`) and the
@@ -797,20 +824,45 @@ type Sequenced<'a> = (&'a [u8], Option<DateTime<FixedOffset>>, &'a [u8]);
 /// a `%FAC-SEV-MNEMONIC:` follows, so `web1 404: not found` keeps `404:`
 /// in the content. An invalid inner stamp (`12: Feb 30 …`) leaves the
 /// outer header valid and the text in the content.
-fn cisco_sequence<'a>(input: &'a [u8], options: &ParseOptions) -> Option<Sequenced<'a>> {
+///
+/// NX-OS sends its stamp without a sequence number, sometimes after a
+/// lone `:` (`10.0.0.33 : 2023 May  2 15:21:27.206 UTC: …`); such a stamp
+/// counts only when it ends in `:`, so a date that starts the content
+/// stays there.
+fn cisco_sequence<'a>(input: &'a [u8], options: &ParseOptions) -> Option<DeviceHeader<'a>> {
+    let input = input.strip_prefix(b": ").unwrap_or(input);
     let (first, after) = word(input);
-    let number = first.strip_suffix(b":")?;
     // IOS sequence numbers are 32-bit counters, ten digits at most.
-    let is_number = (1..=10).contains(&number.len()) && number.iter().all(u8::is_ascii_digit);
-    if !is_number {
-        return None;
-    }
-    let after = one_space(after);
+    let number = first.strip_suffix(b":").filter(|number| {
+        (1..=10).contains(&number.len()) && number.iter().all(u8::is_ascii_digit)
+    });
+    let after = match number {
+        Some(_) => one_space(after),
+        None => input,
+    };
     if let Ok(Some((inner, rest))) = timestamp_at(after, options) {
-        return Some((number, Some(inner), skip_spaces(rest)));
+        let stamp = &after[..after.len() - rest.len()];
+        if number.is_none() && !stamp.ends_with(b":") && unknown_zone(rest).is_none() {
+            return None;
+        }
+        let (zone, rest) = match unknown_zone(rest) {
+            Some((zone, rest)) => (Some(zone), rest),
+            None => (None, rest),
+        };
+        return Some(DeviceHeader {
+            sequence: number,
+            timestamp: Some(inner),
+            zone,
+            rest: skip_spaces(rest),
+        });
     }
     let (next, _) = word(after);
-    is_cisco_mnemonic(next).then_some((number, None, after))
+    (number.is_some() && is_cisco_mnemonic(next)).then_some(DeviceHeader {
+        sequence: number,
+        timestamp: None,
+        zone: None,
+        rest: after,
+    })
 }
 
 #[cfg(test)]
