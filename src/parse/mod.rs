@@ -155,7 +155,9 @@ fn parse_after_pri<'a>(
             },
         };
     }
-    if let Some(parsed) = rfc5424::parse_without_version(rest, options.default_offset) {
+    // Junos puts a space after PRI in this form: `<166> 2023-05-08T10:54:24.756+10:00 …`.
+    let unspaced = rest.trim_ascii_start();
+    if let Some(parsed) = rfc5424::parse_without_version(unspaced, options.default_offset) {
         return from_rfc5424(input, parsed);
     }
     match rfc3164::parse(rest, options, true) {

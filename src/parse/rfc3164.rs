@@ -307,7 +307,9 @@ fn bare_hostname<'a>(
     let (name, after) = word(input);
     let shaped = !name.is_empty()
         && name.iter().all(|byte| is_hostname_byte(*byte))
-        && name.iter().any(|byte| byte.is_ascii_alphabetic() || *byte == b'.');
+        && name
+            .iter()
+            .any(|byte| byte.is_ascii_alphabetic() || *byte == b'.');
     let after = after.strip_prefix(b" ")?;
     (shaped && cisco_continues(after, options)).then_some(after)
 }
@@ -736,11 +738,47 @@ const LEVELS: [&[u8]; 8] = [
     b"emerg", b"alert", b"crit", b"err", b"warning", b"notice", b"info", b"debug",
 ];
 
-/// Splits off a severity keyword that stands before a tag with `[pid]` or
-/// `:`, as F5 BIG-IP sends it.
+/// Facility keywords of `facility.level` (`user.info`), which Ubiquiti
+/// gateways put in the same place.
+const FACILITIES: [&[u8]; 20] = [
+    b"kern",
+    b"user",
+    b"mail",
+    b"daemon",
+    b"auth",
+    b"syslog",
+    b"lpr",
+    b"news",
+    b"uucp",
+    b"cron",
+    b"authpriv",
+    b"ftp",
+    b"local0",
+    b"local1",
+    b"local2",
+    b"local3",
+    b"local4",
+    b"local5",
+    b"local6",
+    b"local7",
+];
+
+/// Checks whether `word` is a severity keyword, alone or after a facility
+/// keyword and a `.`.
+fn is_level_word(word: &[u8]) -> bool {
+    let level = match word.iter().position(|byte| *byte == b'.') {
+        Some(dot) if FACILITIES.contains(&&word[..dot]) => &word[dot + 1..],
+        Some(_) => return false,
+        None => word,
+    };
+    LEVELS.contains(&level)
+}
+
+/// Splits off a severity keyword (F5 BIG-IP) or `facility.level` word
+/// (Ubiquiti) that stands before a tag with `[pid]` or `:`.
 fn level_before_tag(input: &[u8]) -> Option<(&[u8], &[u8])> {
     let (level, after) = word(input);
-    if !LEVELS.contains(&level) {
+    if !input.first().is_some_and(u8::is_ascii_lowercase) || !is_level_word(level) {
         return None;
     }
     let after = one_space(after);
@@ -833,9 +871,9 @@ fn cisco_sequence<'a>(input: &'a [u8], options: &ParseOptions) -> Option<DeviceH
     let input = input.strip_prefix(b": ").unwrap_or(input);
     let (first, after) = word(input);
     // IOS sequence numbers are 32-bit counters, ten digits at most.
-    let number = first.strip_suffix(b":").filter(|number| {
-        (1..=10).contains(&number.len()) && number.iter().all(u8::is_ascii_digit)
-    });
+    let number = first
+        .strip_suffix(b":")
+        .filter(|number| (1..=10).contains(&number.len()) && number.iter().all(u8::is_ascii_digit));
     let after = match number {
         Some(_) => one_space(after),
         None => input,
