@@ -428,6 +428,29 @@ mod tests {
     }
 
     #[test]
+    fn meraki_epoch_header_after_pri() {
+        let message = parse(
+            b"<134>1 1647478222.583851938 MX84 events type=vpn_connectivity_change",
+            &options(),
+        );
+        assert_eq!(message.format, Format::Rfc3164);
+        assert_eq!(message.facility, Some(Facility::Local0));
+        assert_eq!(message.hostname.as_deref(), Some("MX84"));
+        assert_eq!(message.app_name.as_deref(), Some("events"));
+        assert_eq!(message.parse_error, None);
+    }
+
+    #[test]
+    fn junos_space_after_pri_without_version() {
+        let input = b"<166> 2023-05-08T10:54:24.756+10:00 srx1 - - - - srx1 nh_fill: x";
+        let message = parse(input, &options());
+        assert_eq!(message.format, Format::Rfc5424);
+        assert_eq!(message.hostname.as_deref(), Some("srx1"));
+        assert_eq!(message.app_name, None);
+        assert_eq!(message.message, "srx1 nh_fill: x");
+    }
+
+    #[test]
     fn pathological_inputs_terminate() {
         for byte in [b'[', b'\\', b'<', b'"', b' ', b':', b'1'] {
             let mut input = b"<13>1 - - - - - ".to_vec();

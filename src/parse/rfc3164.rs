@@ -1320,4 +1320,164 @@ mod tests {
         assert_eq!(parsed.hostname.as_deref(), Some("RP/0/RSP0/CPU0"));
         assert_eq!(parsed.msgid.as_deref(), Some("1234"));
     }
+
+    #[test]
+    fn cisco_unknown_zone_after_device_stamp() {
+        let parsed = ok(b"84027: Jun 15 02:35:28.123 DST: %SYS-5-CONFIG_I: Configured");
+        assert_eq!(parsed.hostname, None);
+        assert_eq!(parsed.msgid.as_deref(), Some("84027"));
+        assert_eq!(parsed.app_name.as_deref(), Some("%SYS-5-CONFIG_I"));
+        assert_eq!(parsed.message, "DST: Configured");
+        let parsed = ok(b"host1: Jun 15 02:35:28.123 CST: %SYS-5-CONFIG_I: Configured");
+        assert_eq!(parsed.hostname.as_deref(), Some("host1"));
+        assert_eq!(parsed.app_name.as_deref(), Some("%SYS-5-CONFIG_I"));
+        assert_eq!(parsed.message, "CST: Configured");
+    }
+
+    #[test]
+    fn uppercase_hostname_after_plain_stamp_stays_hostname() {
+        let parsed = ok(b"Jun 15 02:35:28 ASA: %ASA-6-302013: Built");
+        assert_eq!(parsed.hostname.as_deref(), Some("ASA"));
+        assert_eq!(parsed.app_name.as_deref(), Some("%ASA-6-302013"));
+        let parsed = ok(b"2024-06-15T02:35:28.123Z FW: %ASA-6-302013: Built");
+        assert_eq!(parsed.hostname.as_deref(), Some("FW"));
+    }
+
+    #[test]
+    fn cisco_asa_space_before_colon_and_double_space() {
+        for input in [
+            &b"Jun 15 02:35:28 host1 : %ASA-3-003164: TCP access denied"[..],
+            b"2026-06-15T02:35:28Z host1  %ASA-3-003164: TCP access denied",
+        ] {
+            let parsed = ok(input);
+            assert_eq!(parsed.hostname.as_deref(), Some("host1"));
+            assert_eq!(parsed.app_name.as_deref(), Some("%ASA-3-003164"));
+            assert_eq!(parsed.message, "TCP access denied");
+        }
+    }
+
+    #[test]
+    fn double_space_before_text_keeps_empty_tag() {
+        let parsed = ok(b"Oct 30 16:05:54 opsaudit  {\"username\": \"admin\"}");
+        assert_eq!(parsed.hostname.as_deref(), Some("opsaudit"));
+        assert_eq!(parsed.app_name, None);
+        let parsed = ok(b"Jun 15 02:35:28 host1 : not a tag: text");
+        assert_eq!(parsed.app_name, None);
+        assert_eq!(parsed.message, "not a tag: text");
+    }
+
+    #[test]
+    fn f5_and_ubiquiti_level_word_before_tag() {
+        let parsed = ok(b"Jun 15 02:35:28 bigip1 notice mcpd[5678]: 01070638:5: Pool down");
+        assert_eq!(parsed.hostname.as_deref(), Some("bigip1"));
+        assert_eq!(parsed.app_name.as_deref(), Some("mcpd"));
+        assert_eq!(parsed.procid.as_deref(), Some("5678"));
+        assert_eq!(parsed.message, "notice 01070638:5: Pool down");
+        let parsed = ok(b"May  5 20:46:45 gw1 user.info kernel: TTL=126 ID=15317");
+        assert_eq!(parsed.app_name.as_deref(), Some("kernel"));
+        assert_eq!(parsed.message, "user.info TTL=126 ID=15317");
+    }
+
+    #[test]
+    fn level_word_without_tag_is_content() {
+        let parsed = ok(b"Jun 15 02:35:28 host1 info is missing");
+        assert_eq!(parsed.app_name, None);
+        assert_eq!(parsed.message, "info is missing");
+        let parsed = ok(b"Jun 15 02:35:28 host1 foo.info kernel: x");
+        assert_eq!(parsed.app_name, None);
+    }
+
+    #[test]
+    fn cisco_apic_bare_mnemonic_is_tag() {
+        let parsed = ok(b"Jul 22 22:45:28 apic1 %LOG_LOCAL0-2-SYSTEM_MSG [F0110][soaking] x");
+        assert_eq!(parsed.hostname.as_deref(), Some("apic1"));
+        assert_eq!(parsed.app_name.as_deref(), Some("%LOG_LOCAL0-2-SYSTEM_MSG"));
+        assert_eq!(parsed.message, "[F0110][soaking] x");
+        for word in [
+            &b"%HOME"[..],
+            b"%A-B",
+            b"%A-9-B",
+            b"%a-1-b",
+            b"%-1-B",
+            b"%A-1-",
+        ] {
+            assert!(
+                !is_bare_cisco_mnemonic(word),
+                "{:?}",
+                core::str::from_utf8(word)
+            );
+        }
+    }
+
+    #[test]
+    fn cisco_aironet_hostname_with_colon() {
+        let input = b"6642: AP:abcd.9876.0123: *Jul  9 09:06:15.007: %DOT11-4-CCMP_REPLAY: Client";
+        let parsed = ok(input);
+        assert_eq!(parsed.hostname.as_deref(), Some("AP:abcd.9876.0123"));
+        assert_eq!(parsed.msgid.as_deref(), Some("6642"));
+        assert_eq!(parsed.app_name.as_deref(), Some("%DOT11-4-CCMP_REPLAY"));
+        assert_eq!(parsed.message, "Client");
+    }
+
+    #[test]
+    fn cisco_bare_hostname_between_sequences() {
+        let input = b"3132517: 192.0.2.2 3132513: Jul 14 2023 08:23:43.398 UTC: %FOO-6-BAR: x";
+        let parsed = ok(input);
+        assert_eq!(parsed.hostname.as_deref(), Some("192.0.2.2"));
+        assert_eq!(parsed.msgid.as_deref(), Some("3132517,3132513"));
+        assert_eq!(stamp(&parsed), "2023-07-14T08:23:43.398+00:00");
+        let parsed = ok(b": 2023host Aug 27 21:40:50 PDT: %SNMPD-6-INFO: x");
+        assert_eq!(parsed.hostname.as_deref(), Some("2023host"));
+        assert_eq!(parsed.app_name.as_deref(), Some("%SNMPD-6-INFO"));
+    }
+
+    #[test]
+    fn cisco_device_hostname_after_relay_hostname() {
+        let input =
+            b"Jul 13 08:23:43 192.0.2.2 sw01: 3132779: Jul 14 2023 08:23:43.398 UTC: %FOO-6-BAR: x";
+        let parsed = ok(input);
+        assert_eq!(parsed.hostname.as_deref(), Some("sw01"));
+        assert_eq!(parsed.msgid.as_deref(), Some("3132779"));
+        assert_eq!(stamp(&parsed), "2023-07-14T08:23:43.398+00:00");
+        assert_eq!(parsed.message, "192.0.2.2 x");
+        // A tag before a mnemonic stays a tag (Arista EOS).
+        let parsed = ok(b"Jun 15 02:35:28 arista1 Ebra: %LINEPROTO-5-UPDOWN: up");
+        assert_eq!(parsed.hostname.as_deref(), Some("arista1"));
+        assert_eq!(parsed.app_name.as_deref(), Some("Ebra"));
+    }
+
+    #[test]
+    fn nxos_stamp_after_empty_sequence_ends_header() {
+        let parsed = ok(b": 2023 May  2 12:55:19 UTC: last message repeated 1 times");
+        assert_eq!(parsed.hostname, None);
+        assert_eq!(parsed.app_name, None);
+        assert_eq!(parsed.message, "last message repeated 1 times");
+    }
+
+    #[test]
+    fn nxos_device_stamp_after_relay_hostname() {
+        let input = b"May  2 15:21:27 AC2018 : 2023 May  2 15:21:27.206 UTC: %ETHPORT-5-IF_UP: up";
+        let parsed = ok(input);
+        assert_eq!(parsed.hostname.as_deref(), Some("AC2018"));
+        assert_eq!(stamp(&parsed), "2023-05-02T15:21:27.206+00:00");
+        assert_eq!(parsed.app_name.as_deref(), Some("%ETHPORT-5-IF_UP"));
+        let input = b"May  3 13:55:35 192.0.2.35 2023 May  3 13:55:35.928 AEST: last message";
+        let parsed = ok(input);
+        assert_eq!(stamp(&parsed), "2023-05-03T13:55:35.928+00:00");
+        assert_eq!(parsed.message, "AEST: last message");
+        let parsed = ok(b"May  3 13:55:35 sr1 AEST: %SFF8472-3-THRESHOLD_VIOLATION: high");
+        assert_eq!(
+            parsed.app_name.as_deref(),
+            Some("%SFF8472-3-THRESHOLD_VIOLATION")
+        );
+        assert_eq!(parsed.message, "AEST: high");
+    }
+
+    #[test]
+    fn date_starting_content_after_hostname_stays() {
+        let parsed = ok(b"Jun 15 02:35:28 host1 2026-06-15 02:35:28,123 INFO started");
+        assert_eq!(parsed.hostname.as_deref(), Some("host1"));
+        assert_eq!(stamp(&parsed), "2024-06-15T02:35:28+00:00");
+        assert_eq!(parsed.message, "2026-06-15 02:35:28,123 INFO started");
+    }
 }

@@ -542,6 +542,36 @@ mod tests {
     }
 
     #[test]
+    fn full_month_names_and_sept() {
+        for (input, month) in [
+            (&b"July 22 22:45:28"[..], 7),
+            (b"september 1 00:00:00", 9),
+            (b"Sept 1 00:00:00", 9),
+            (b"JANUARY 5 10:00:00", 1),
+            (b"May 5 10:00:00", 5),
+        ] {
+            let (_, stamp) = bsd_timestamp(input).unwrap();
+            assert_eq!(stamp.month, month, "{:?}", core::str::from_utf8(input));
+        }
+        for input in [
+            &b"Julx 22 22:45:28"[..],
+            b"Junk 15 02:35:28",
+            b"Mayday 5 10:00:00",
+        ] {
+            assert!(bsd_timestamp(input).is_err());
+        }
+    }
+
+    #[test]
+    fn iso_comma_fraction() {
+        let (rest, stamp) = iso_timestamp(b"2023-09-27 06:04:24,445 host", utc()).unwrap();
+        assert_eq!(stamp.to_rfc3339(), "2023-09-27T06:04:24.445+00:00");
+        assert_eq!(rest, b" host");
+        let (rest, _) = iso_timestamp(b"2023-09-27 06:04:24,x", utc()).unwrap();
+        assert_eq!(rest, b",x");
+    }
+
+    #[test]
     fn rfc5424_fraction_and_offset() {
         let text = rfc5424(b"2003-08-24T05:14:15.000003-07:00").unwrap();
         assert_eq!(text, "2003-08-24T05:14:15.000003-07:00");
