@@ -23,7 +23,7 @@ use chrono::{DateTime, FixedOffset};
 use super::ParseOptions;
 use super::error::ParseError;
 use super::text;
-use super::timestamp::{bsd_timestamp, iso_timestamp, slash_timestamp};
+use super::timestamp::{bsd_timestamp, iso_timestamp, slash_timestamp, sophos_utm_timestamp};
 use super::vendor;
 
 /// The fields of an RFC 3164 message after its PRI.
@@ -87,13 +87,17 @@ fn timestamp_at<'a>(
 }
 
 /// Parses a stamp that starts with a numeric date: RFC 3339-like
-/// (`2024-01-05T10:01:02`) or NetScaler's `05/21/2017:00:00:00`.
+/// (`2024-01-05T10:01:02`), NetScaler's `05/21/2017:00:00:00` or Sophos
+/// UTM's `2023:04:28-11:28:41`.
 fn numeric_date_timestamp(
     input: &[u8],
     default_offset: FixedOffset,
 ) -> nom::IResult<&[u8], DateTime<FixedOffset>, ParseError> {
     match iso_timestamp(input, default_offset) {
-        Err(nom::Err::Error(_)) => slash_timestamp(input, default_offset),
+        Err(nom::Err::Error(_)) => match slash_timestamp(input, default_offset) {
+            Err(nom::Err::Error(_)) => sophos_utm_timestamp(input, default_offset),
+            result => result,
+        },
         result => result,
     }
 }
@@ -318,30 +322,32 @@ fn bare_hostname<'a>(
 /// hostname: a timestamp, an uptime stamp, a sequence number before one
 /// of these or before a mnemonic, or a `%FAC-SEV-MNEMONIC:`.
 fn cisco_continues(input: &[u8], options: &ParseOptions) -> bool {
-    if is_cisco_mnemonic(word(input).0) {
+    if is_cisco_mnemonic(word(input).0) || cisco_stamp_follows(input, options) {
         return true;
     }
-    cisco_stamp_follows(input, options)
+    match sequence_number(input) {
+        Some(after) => is_cisco_mnemonic(word(after).0),
+        None => false,
+    }
 }
 
-/// Checks whether `input` starts with a timestamp or uptime stamp, or
-/// with a sequence number before one of them or before a mnemonic. Unlike
-/// [`cisco_continues`] a mnemonic alone is not enough, so that a tag
-/// before a mnemonic (Arista `Ebra: %LINEPROTO-5-UPDOWN:`) stays a tag.
+/// Checks whether `input` starts with a timestamp or uptime stamp, alone
+/// or after a sequence number. Unlike [`cisco_continues`] a mnemonic is
+/// not enough, so that a tag before a mnemonic stays a tag (Arista
+/// `Ebra: %LINEPROTO-5-UPDOWN:`, `Acl: 100: %ACL-6-IPACCESS:`).
 fn cisco_stamp_follows(input: &[u8], options: &ParseOptions) -> bool {
-    if matches!(timestamp_at(input, options), Ok(Some(_))) || uptime(input).is_some() {
-        return true;
-    }
+    let is_stamp =
+        |text: &[u8]| matches!(timestamp_at(text, options), Ok(Some(_))) || uptime(text).is_some();
+    is_stamp(input) || sequence_number(input).is_some_and(is_stamp)
+}
+
+/// Splits off a sequence number word such as `3132779:` and the space
+/// after it.
+fn sequence_number(input: &[u8]) -> Option<&[u8]> {
     let (number, after) = word(input);
-    let is_sequence = number.len() > 1
-        && number.ends_with(b":")
-        && number[..number.len() - 1].iter().all(u8::is_ascii_digit);
-    is_sequence && {
-        let after = one_space(after);
-        matches!(timestamp_at(after, options), Ok(Some(_)))
-            || uptime(after).is_some()
-            || is_cisco_mnemonic(word(after).0)
-    }
+    let digits = number.strip_suffix(b":")?;
+    let is_number = !digits.is_empty() && digits.iter().all(u8::is_ascii_digit);
+    is_number.then(|| one_space(after))
 }
 
 /// Checks whether `word` is a Cisco message tag such as `%ASA-6-302013:`.
@@ -1444,6 +1450,10 @@ mod tests {
         let parsed = ok(b"Jun 15 02:35:28 arista1 Ebra: %LINEPROTO-5-UPDOWN: up");
         assert_eq!(parsed.hostname.as_deref(), Some("arista1"));
         assert_eq!(parsed.app_name.as_deref(), Some("Ebra"));
+        let parsed = ok(b"Jun 15 02:35:28 arista1 Acl: 100: %ACL-6-IPACCESS: list denied");
+        assert_eq!(parsed.hostname.as_deref(), Some("arista1"));
+        assert_eq!(parsed.app_name.as_deref(), Some("Acl"));
+        assert_eq!(parsed.message, "100: %ACL-6-IPACCESS: list denied");
     }
 
     #[test]

@@ -219,6 +219,37 @@ pub fn slash_timestamp(
     }
 }
 
+/// Parses Sophos UTM's `YYYY:MM:DD-hh:mm:ss`, in which month and day may
+/// lack their padding (`2016:1:29-06:09:59`). UTM writes local time
+/// without a zone, so `default_offset` applies.
+pub fn sophos_utm_timestamp(
+    input: &[u8],
+    default_offset: FixedOffset,
+) -> Res<'_, DateTime<FixedOffset>> {
+    let one_or_two = || take_while_m_n(1, 2, |byte: u8| byte.is_ascii_digit());
+    let (rest, (year, _, month, _, day, _)) = (
+        digits(4),
+        char(':'),
+        one_or_two(),
+        char(':'),
+        one_or_two(),
+        char('-'),
+    )
+        .parse(input)?;
+    let number = |text: &[u8]| text.iter().fold(0, |acc, d| acc * 10 + u32::from(d - b'0'));
+    let Some(date) = NaiveDate::from_ymd_opt(year as i32, number(month), number(day)) else {
+        return fail_value("date out of range");
+    };
+    let (rest, time) = partial_time(rest)?;
+    match NaiveDateTime::new(date, time)
+        .and_local_timezone(default_offset)
+        .single()
+    {
+        Some(timestamp) => Ok((rest, timestamp)),
+        None => fail("out of range"),
+    }
+}
+
 fn timestamp_error(reason: &'static str) -> nom::Err<ParseError> {
     nom::Err::Error(ParseError::Timestamp(reason))
 }
@@ -560,6 +591,20 @@ mod tests {
         ] {
             assert!(bsd_timestamp(input).is_err());
         }
+    }
+
+    #[test]
+    fn sophos_utm_stamp() {
+        let (rest, stamp) = sophos_utm_timestamp(b"2023:04:28-11:28:41 utm1", utc()).unwrap();
+        assert_eq!(stamp.to_rfc3339(), "2023-04-28T11:28:41+00:00");
+        assert_eq!(rest, b" utm1");
+        let (_, stamp) = sophos_utm_timestamp(b"2016:1:29-06:09:59", utc()).unwrap();
+        assert_eq!(stamp.to_rfc3339(), "2016-01-29T06:09:59+00:00");
+        assert!(matches!(
+            sophos_utm_timestamp(b"2023:02:30-00:00:00", utc()),
+            Err(nom::Err::Failure(_))
+        ));
+        assert!(sophos_utm_timestamp(b"2023-04-28T11:28:41", utc()).is_err());
     }
 
     #[test]
