@@ -819,7 +819,11 @@ fn after_hostname<'a>(input: &'a [u8], message_prefix: &mut Vec<&'a [u8]>) -> Ta
     };
     // A zone name between the hostname and the mnemonic
     // (`host1 AEST: %SFF8472-3-THRESHOLD_VIOLATION: …`) starts the message.
-    if let Some((zone, after)) = unknown_zone_word(input) {
+    let zone = match input.first() {
+        Some(b'A'..=b'Z') => unknown_zone_word(input),
+        _ => None,
+    };
+    if let Some((zone, after)) = zone {
         if is_cisco_mnemonic(word(after).0) {
             message_prefix.push(zone);
             input = after;
@@ -882,7 +886,11 @@ fn cisco_sequence<'a>(input: &'a [u8], options: &ParseOptions) -> Option<DeviceH
         .filter(|number| (1..=10).contains(&number.len()) && number.iter().all(u8::is_ascii_digit));
     let after = match number {
         Some(_) => one_space(after),
-        None => input,
+        // A device stamp without a sequence number starts with a year, a
+        // month name or a clock-sync marker; most content starts with a
+        // lower-case tag and is passed over here.
+        None if matches!(input.first(), Some(b'0'..=b'9' | b'A'..=b'Z' | b'*' | b'.')) => input,
+        None => return None,
     };
     if let Ok(Some((inner, rest))) = timestamp_at(after, options) {
         let stamp = &after[..after.len() - rest.len()];
