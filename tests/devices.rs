@@ -1,7 +1,7 @@
 //! Parses real device messages from `tests/data/devices.jsonl` and checks
 //! every field each record states.
 //!
-//! Each record holds `id`, `source` (where the line was published),
+//! Each record contains `id`, `source` (where the line was published),
 //! `raw` and `expected`. The expected values follow `docs/parsing.md`
 //! and what an operator needs (host and app filters find the device and
 //! the program, the time is right), not what the parser printed. Keys of
@@ -17,7 +17,7 @@ use logkeep::json::event_to_value;
 use logkeep::parse::{ParseOptions, parse};
 use serde_json::Value;
 
-/// Lines the file must hold, so a truncated file fails the test.
+/// Minimum number of records, so a truncated file fails the test.
 const MIN_RECORDS: usize = 60;
 
 fn devices_path() -> PathBuf {

@@ -13,8 +13,10 @@
 //!    structured data, `message` holds everything from the
 //!    STRUCTURED-DATA field on, and `parse_error` says what was wrong. A
 //!    header that ends after a complete field keeps the fields it has.
+//!    Cisco Meraki's `1 <epoch> host category …` fails that grammar and is
+//!    read by [`vendor::meraki`] instead.
 //! 3. An RFC 3339 timestamp and the RFC 5424 fields without VERSION
-//!    (VMware NSX), as RFC 5424.
+//!    (VMware NSX, Junos after a space), as RFC 5424.
 //! 4. Everything else after a valid PRI is RFC 3164 ([`rfc3164`]),
 //!    including `<PRI>` followed directly by text and `key=value` bodies
 //!    ([`vendor`]).
@@ -147,8 +149,8 @@ fn parse_after_pri<'a>(
         return match result {
             Ok(parsed) => from_rfc5424(input, parsed),
             // Cisco Meraki writes VERSION but an epoch TIMESTAMP and no
-            // PROCID, MSGID or STRUCTURED-DATA; the check runs only after
-            // the RFC 5424 header failed.
+            // PROCID, MSGID or STRUCTURED-DATA. The check runs only after
+            // the RFC 5424 header failed, so it costs nothing otherwise.
             Err(error) => match vendor::meraki(rest) {
                 Some(parsed) => from_rfc3164(input, parsed),
                 None => unparsed(input, trimmed, error),

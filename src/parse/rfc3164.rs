@@ -213,7 +213,7 @@ fn header_start<'a>(
             }
             prefix.hostname = Some(token);
         } else if let Some(after) = colon_hostname(rest, &prefix, options)? {
-            // A Cisco Aironet access point's name holds a colon:
+            // A Cisco Aironet access point's name contains a colon:
             // `6642: AP:abcd.9876.0123: *Jul  9 09:06:15.007: …`.
             prefix.hostname = Some(&rest[..rest.len() - after.len() - 2]);
             rest = after;
@@ -253,8 +253,8 @@ fn header_start<'a>(
 /// Splits off an unknown zone abbreviation glued to a colon after a Cisco
 /// device stamp (`.123 CST:`, `DST:`). Cisco prints whatever name
 /// `clock timezone` was given, and names such as `CST` mean several
-/// offsets, so the word is kept for the message while `default_offset`
-/// applies; read as a hostname it would hide the real one.
+/// offsets. So the word is kept for the message and `default_offset`
+/// applies. Read as a hostname, it would hide the real one.
 fn unknown_zone(input: &[u8]) -> Option<(&[u8], &[u8])> {
     unknown_zone_word(input.strip_prefix(b" ")?)
 }
@@ -268,9 +268,9 @@ fn unknown_zone_word(input: &[u8]) -> Option<(&[u8], &[u8])> {
     is_name.then_some((zone, one_space(after)))
 }
 
-/// Checks for a hostname that holds colons and ends in `: ` before a
-/// timestamp, as Cisco Aironet access points send it; returns the input
-/// after the `: `. Only the first hostname is read this way.
+/// Checks for a hostname that contains colons and ends in `: ` before a
+/// timestamp, as Cisco Aironet access points send it, and returns the
+/// input after the `: `. Only the first hostname is read this way.
 fn colon_hostname<'a>(
     input: &'a [u8],
     prefix: &Prefix<'_>,
@@ -297,7 +297,7 @@ fn colon_hostname<'a>(
 
 /// Checks for a hostname without a colon inside a Cisco prefix, after a
 /// sequence number: `3132517: 192.0.2.2 3132513: Jul 14 …` or
-/// `: host1 Aug 27 21:40:50 PDT: …`. The word must hold a letter or a
+/// `: host1 Aug 27 21:40:50 PDT: …`. The word must contain a letter or a
 /// `.` and be followed by what a Cisco header continues with. Returns the
 /// input after the word and its space.
 fn bare_hostname<'a>(
@@ -781,7 +781,7 @@ fn is_level_word(word: &[u8]) -> bool {
 }
 
 /// Splits off a severity keyword (F5 BIG-IP) or `facility.level` word
-/// (Ubiquiti) that stands before a tag with `[pid]` or `:`.
+/// (Ubiquiti) that comes before a tag with `[pid]` or `:`.
 fn level_before_tag(input: &[u8]) -> Option<(&[u8], &[u8])> {
     let (level, after) = word(input);
     if !input.first().is_some_and(u8::is_ascii_lowercase) || !is_level_word(level) {
@@ -843,7 +843,8 @@ fn after_hostname<'a>(input: &'a [u8], message_prefix: &mut Vec<&'a [u8]>) -> Ta
 }
 
 /// Splits off a Cisco device's own `hostname:` after a hostname, when a
-/// sequence number, a timestamp, an uptime stamp or a mnemonic follows it.
+/// timestamp or uptime stamp follows it, alone or after a sequence
+/// number.
 fn device_hostname<'a>(input: &'a [u8], options: &ParseOptions) -> Option<(&'a [u8], &'a [u8])> {
     let (token, after) = word(input);
     let name = token.strip_suffix(b":")?;
@@ -854,9 +855,9 @@ fn device_hostname<'a>(input: &'a [u8], options: &ParseOptions) -> Option<(&'a [
     (shaped && cisco_stamp_follows(after, options)).then_some((name, after))
 }
 
-/// What a Cisco device wrote after the hostname a relay or the device
-/// put first: its sequence number, its own timestamp and an unknown zone
-/// name after that timestamp, and the input after them.
+/// The part of a Cisco header after the hostname that a relay or the
+/// device put first: the sequence number, the device's own timestamp, an
+/// unknown zone name after that timestamp, and the input after them.
 struct DeviceHeader<'a> {
     sequence: Option<&'a [u8]>,
     timestamp: Option<DateTime<FixedOffset>>,
@@ -874,9 +875,9 @@ struct DeviceHeader<'a> {
 /// outer header valid and the text in the content.
 ///
 /// NX-OS sends its stamp without a sequence number, sometimes after a
-/// lone `:` (`10.0.0.33 : 2023 May  2 15:21:27.206 UTC: …`); such a stamp
-/// counts only when it ends in `:`, so a date that starts the content
-/// stays there.
+/// lone `:` (`10.0.0.33 : 2023 May  2 15:21:27.206 UTC: …`). Such a stamp
+/// counts only when it ends in `:` or an unknown zone name follows it, so
+/// a date that starts ordinary content stays there.
 fn cisco_sequence<'a>(input: &'a [u8], options: &ParseOptions) -> Option<DeviceHeader<'a>> {
     let input = input.strip_prefix(b": ").unwrap_or(input);
     let (first, after) = word(input);
@@ -887,8 +888,8 @@ fn cisco_sequence<'a>(input: &'a [u8], options: &ParseOptions) -> Option<DeviceH
     let after = match number {
         Some(_) => one_space(after),
         // A device stamp without a sequence number starts with a year, a
-        // month name or a clock-sync marker; most content starts with a
-        // lower-case tag and is passed over here.
+        // month name or a clock-sync marker. Most content starts with a
+        // lower-case tag, so it is passed over here.
         None if matches!(input.first(), Some(b'0'..=b'9' | b'A'..=b'Z' | b'*' | b'.')) => input,
         None => return None,
     };
