@@ -134,8 +134,10 @@ pub fn parse<'a>(input: &'a [u8], options: &ParseOptions) -> Message<'a> {
             Err(error) => unparsed(input, trimmed, error),
         },
     };
-    message.facility = pri.map(|pri| pri.facility);
-    message.severity = pri.map(|pri| pri.severity);
+    // A PRI inside the message, set by `from_rfc3164`, is the device's and
+    // wins over a relay's outer one.
+    message.facility = message.facility.or(pri.map(|pri| pri.facility));
+    message.severity = message.severity.or(pri.map(|pri| pri.severity));
     message
 }
 
@@ -190,8 +192,8 @@ fn from_rfc5424<'a>(raw: &'a [u8], parsed: rfc5424::Parsed<'a>) -> Message<'a> {
 fn from_rfc3164<'a>(raw: &'a [u8], parsed: rfc3164::Parsed<'a>) -> Message<'a> {
     Message {
         format: Format::Rfc3164,
-        facility: None,
-        severity: None,
+        facility: parsed.inner_pri.map(|pri| pri.facility),
+        severity: parsed.inner_pri.map(|pri| pri.severity),
         timestamp: parsed.timestamp,
         hostname: parsed.hostname,
         app_name: parsed.app_name,

@@ -22,6 +22,7 @@ use chrono::{DateTime, FixedOffset};
 
 use super::ParseOptions;
 use super::error::ParseError;
+use super::pri::{Pri, parse_pri};
 use super::text;
 use super::timestamp::{bsd_timestamp, iso_timestamp, slash_timestamp, sophos_utm_timestamp};
 use super::vendor;
@@ -37,6 +38,10 @@ pub struct Parsed<'a> {
     /// or Cisco sequence numbers, comma-separated.
     pub msgid: Option<Cow<'a, str>>,
     pub message: Cow<'a, str>,
+    /// PRI of a message that a relay wrapped in its own header
+    /// (`Aug 22 05:11:06 host1 <189>2: *Jan  2 …`). It is the device's
+    /// own, so it replaces the outer PRI.
+    pub inner_pri: Option<Pri>,
 }
 
 fn skip_spaces(input: &[u8]) -> &[u8] {
@@ -325,8 +330,8 @@ fn cisco_continues(input: &[u8], options: &ParseOptions) -> bool {
     if is_cisco_mnemonic(word(input).0) || cisco_stamp_follows(input, options) {
         return true;
     }
-    match sequence_number(input) {
-        Some(after) => is_cisco_mnemonic(word(after).0),
+    match split_sequence(input) {
+        Some((_, after)) => is_cisco_mnemonic(word(after).0),
         None => false,
     }
 }
@@ -338,16 +343,7 @@ fn cisco_continues(input: &[u8], options: &ParseOptions) -> bool {
 fn cisco_stamp_follows(input: &[u8], options: &ParseOptions) -> bool {
     let is_stamp =
         |text: &[u8]| matches!(timestamp_at(text, options), Ok(Some(_))) || uptime(text).is_some();
-    is_stamp(input) || sequence_number(input).is_some_and(is_stamp)
-}
-
-/// Splits off a sequence number word such as `3132779:` and the space
-/// after it.
-fn sequence_number(input: &[u8]) -> Option<&[u8]> {
-    let (number, after) = word(input);
-    let digits = number.strip_suffix(b":")?;
-    let is_number = !digits.is_empty() && digits.iter().all(u8::is_ascii_digit);
-    is_number.then(|| one_space(after))
+    is_stamp(input) || split_sequence(input).is_some_and(|(_, after)| is_stamp(after))
 }
 
 /// Checks whether `word` is a Cisco message tag such as `%ASA-6-302013:`.
@@ -655,6 +651,7 @@ fn finish<'a>(
         procid: procid.map(text),
         msgid: join(&sequence, ","),
         message: join(&message_prefix, " ").unwrap_or_default(),
+        inner_pri: None,
     }
 }
 
@@ -705,7 +702,7 @@ pub fn parse<'a>(
         FirstWord::Hostname => {}
     }
 
-    let mut rest = one_space(after);
+    let (inner_pri, mut rest) = embedded_pri(one_space(after));
     let mut hostname = first.strip_suffix(b":").unwrap_or(first);
     if let Some((device, after)) = device_hostname(rest, options) {
         // A relay wrote its own header before the device's
@@ -717,14 +714,38 @@ pub fn parse<'a>(
     }
     let (timestamp, rest) = match cisco_sequence(rest, options) {
         Some(device) => {
-            prefix.sequence.extend(device.sequence);
+            prefix
+                .sequence
+                .extend(device.sequence.into_iter().flatten());
             prefix.message_prefix.extend(device.zone);
-            (device.timestamp.or(timestamp), device.rest)
+            let outer_first = device.unsynchronised && timestamp.is_some();
+            match outer_first {
+                true => (timestamp, device.rest),
+                false => (device.timestamp.or(timestamp), device.rest),
+            }
         }
         None => (timestamp, rest),
     };
     let tagged = after_hostname(rest, &mut prefix.message_prefix);
-    Ok(finish(timestamp, Some(hostname), tagged, prefix))
+    let mut parsed = finish(timestamp, Some(hostname), tagged, prefix);
+    parsed.inner_pri = inner_pri;
+    Ok(parsed)
+}
+
+/// Splits off a valid PRI glued to the text after it (`<189>2: *Jan  2 …`),
+/// which a relay that writes its own header before the raw message leaves
+/// after the hostname. Anything else, including an invalid PRI, is left in
+/// place.
+fn embedded_pri(input: &[u8]) -> (Option<Pri>, &[u8]) {
+    if input.first() != Some(&b'<') {
+        return (None, input);
+    }
+    match parse_pri(input) {
+        Ok(Some((pri, rest))) if rest.first().is_some_and(|byte| *byte != b' ') => {
+            (Some(pri), rest)
+        }
+        _ => (None, input),
+    }
 }
 
 /// Content without a tag.
@@ -859,17 +880,22 @@ fn device_hostname<'a>(input: &'a [u8], options: &ParseOptions) -> Option<(&'a [
 /// device put first: the sequence number, the device's own timestamp, an
 /// unknown zone name after that timestamp, and the input after them.
 struct DeviceHeader<'a> {
-    sequence: Option<&'a [u8]>,
+    /// The relay's and the device's sequence numbers, in the order sent.
+    sequence: [Option<&'a [u8]>; 2],
     timestamp: Option<DateTime<FixedOffset>>,
+    /// The stamp carries Cisco's `*` marker: the device clock was never
+    /// synchronised, so an outer stamp is closer to the truth.
+    unsynchronised: bool,
     zone: Option<&'a [u8]>,
     rest: &'a [u8],
 }
 
 /// Splits off a Cisco sequence number after the hostname
-/// (`router1 123: *Jun 15 02:35:28.123: %SYS-5-CONFIG_I: …`) and the
+/// (`router1 123: .Jun 15 02:35:28.123: %SYS-5-CONFIG_I: …`) and the
 /// device's own timestamp after it, which replaces the outer one because
 /// it carries milliseconds and the device's zone where the outer one may
-/// be a relay's. A number is a sequence number only when a valid stamp or
+/// be a relay's. A stamp marked `*` (clock never synchronised, often a
+/// date just after boot) does not replace it. A number is a sequence number only when a valid stamp or
 /// a `%FAC-SEV-MNEMONIC:` follows, so `web1 404: not found` keeps `404:`
 /// in the content. An invalid inner stamp (`12: Feb 30 …`) leaves the
 /// outer header valid and the text in the content.
@@ -880,19 +906,23 @@ struct DeviceHeader<'a> {
 /// a date that starts ordinary content stays there.
 fn cisco_sequence<'a>(input: &'a [u8], options: &ParseOptions) -> Option<DeviceHeader<'a>> {
     let input = input.strip_prefix(b": ").unwrap_or(input);
-    let (first, after) = word(input);
-    // IOS sequence numbers are 32-bit counters, ten digits at most.
-    let number = first
-        .strip_suffix(b":")
-        .filter(|number| (1..=10).contains(&number.len()) && number.iter().all(u8::is_ascii_digit));
-    let after = match number {
-        Some(_) => one_space(after),
-        // A device stamp without a sequence number starts with a year, a
-        // month name or a clock-sync marker. Most content starts with a
-        // lower-case tag, so it is passed over here.
-        None if matches!(input.first(), Some(b'0'..=b'9' | b'A'..=b'Z' | b'*' | b'.')) => input,
-        None => return None,
+    // A relay's sequence number may come before the device's own
+    // (`host1 5: 000006: *Jan  2 …`), so up to two are taken.
+    let (number, after) = match split_sequence(input) {
+        Some((number, after)) => (Some(number), after),
+        None => (None, input),
     };
+    let (second, after) = match number.and_then(|_| split_sequence(after)) {
+        Some((second, rest)) => (Some(second), rest),
+        None => (None, after),
+    };
+    // A device stamp without a sequence number starts with a year, a month
+    // name or a clock-sync marker. Most content starts with a lower-case
+    // tag, so it is passed over here.
+    let stamp_can_start = matches!(after.first(), Some(b'0'..=b'9' | b'A'..=b'Z' | b'*' | b'.'));
+    if number.is_none() && !stamp_can_start {
+        return None;
+    }
     if let Ok(Some((inner, rest))) = timestamp_at(after, options) {
         let stamp = &after[..after.len() - rest.len()];
         if number.is_none() && !stamp.ends_with(b":") && unknown_zone(rest).is_none() {
@@ -903,19 +933,30 @@ fn cisco_sequence<'a>(input: &'a [u8], options: &ParseOptions) -> Option<DeviceH
             None => (None, rest),
         };
         return Some(DeviceHeader {
-            sequence: number,
+            sequence: [number, second],
             timestamp: Some(inner),
+            unsynchronised: after.first() == Some(&b'*'),
             zone,
             rest: skip_spaces(rest),
         });
     }
     let (next, _) = word(after);
     (number.is_some() && is_cisco_mnemonic(next)).then_some(DeviceHeader {
-        sequence: number,
+        sequence: [number, second],
         timestamp: None,
+        unsynchronised: false,
         zone: None,
         rest: after,
     })
+}
+
+/// Splits off a Cisco sequence number (`000123:`, a 32-bit counter, so
+/// ten digits at most) without its `:`, and the input after its space.
+fn split_sequence(input: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (first, after) = word(input);
+    let number = first.strip_suffix(b":")?;
+    let is_number = (1..=10).contains(&number.len()) && number.iter().all(u8::is_ascii_digit);
+    is_number.then(|| (number, one_space(after)))
 }
 
 #[cfg(test)]
@@ -1498,5 +1539,26 @@ mod tests {
         assert_eq!(parsed.hostname.as_deref(), Some("host1"));
         assert_eq!(stamp(&parsed), "2024-06-15T02:35:28+00:00");
         assert_eq!(parsed.message, "2026-06-15 02:35:28,123 INFO started");
+    }
+
+    #[test]
+    fn relay_header_before_raw_cisco_message() {
+        let input =
+            b"Aug 22 05:11:06 sw1.example.net <189>2: *Jan  2 00:00:43.167: %LINK-5-UPDOWN: down";
+        let parsed = parse(input, &options(), false).unwrap();
+        assert_eq!(parsed.hostname.as_deref(), Some("sw1.example.net"));
+        assert_eq!(parsed.inner_pri.map(Pri::value), Some(189));
+        assert_eq!(parsed.msgid.as_deref(), Some("2"));
+        assert_eq!(parsed.app_name.as_deref(), Some("%LINK-5-UPDOWN"));
+        assert_eq!(parsed.message, "down");
+        // The relay's stamp, because `*` marks an unsynchronised clock.
+        assert_eq!(stamp(&parsed), "2023-08-22T05:11:06+00:00");
+        let input = b"Aug 22 05:11:06 sw1 <189>5: 000006: *Jan  2 00:00:55.733: %SYS-5-X: off";
+        let parsed = parse(input, &options(), false).unwrap();
+        assert_eq!(parsed.msgid.as_deref(), Some("5,000006"));
+        assert_eq!(parsed.app_name.as_deref(), Some("%SYS-5-X"));
+        let parsed = ok(b"Aug 22 05:11:06 host1 <501093> text");
+        assert_eq!(parsed.inner_pri, None);
+        assert_eq!(parsed.message, "<501093> text");
     }
 }

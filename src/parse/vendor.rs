@@ -155,6 +155,7 @@ pub fn parse<'a>(input: &'a [u8], options: &ParseOptions) -> Option<Parsed<'a>> 
         procid: None,
         msgid: None,
         message: text(input),
+        inner_pri: None,
     })
 }
 
@@ -180,6 +181,7 @@ pub fn meraki(input: &[u8]) -> Option<Parsed<'_>> {
         procid: None,
         msgid: None,
         message: text(message),
+        inner_pri: None,
     })
 }
 
