@@ -171,10 +171,12 @@ fn header_start<'a>(
             // clock-sync marker, or BSD-style with milliseconds.
             let stamp = &rest[..rest.len() - after.len()];
             let marked = matches!(stamp.first(), Some(b'*' | b'.'));
-            let bsd = marked || stamp.first().is_some_and(u8::is_ascii_alphabetic);
-            let device_stamp = prefix.cisco || marked || (bsd && stamp.contains(&b'.'));
             prefix.device_stamp = (prefix.cisco || marked) && stamp.ends_with(b":");
-            if let Some((zone, after_zone)) = unknown_zone(after).filter(|_| device_stamp) {
+            let device_stamp = || {
+                let bsd = stamp.first().is_some_and(u8::is_ascii_alphabetic);
+                prefix.cisco || marked || (bsd && stamp.contains(&b'.'))
+            };
+            if let Some((zone, after_zone)) = unknown_zone(after).filter(|_| device_stamp()) {
                 prefix.message_prefix.push(zone);
                 prefix.device_stamp = prefix.cisco || marked;
                 return Ok((prefix, Some(timestamp), after_zone));
@@ -267,10 +269,18 @@ fn unknown_zone(input: &[u8]) -> Option<(&[u8], &[u8])> {
 /// Splits off a word of two to five upper-case letters and a colon, the
 /// shape of a zone name after a Cisco stamp, and the one space after it.
 fn unknown_zone_word(input: &[u8]) -> Option<(&[u8], &[u8])> {
-    let (zone, after) = word(input);
-    let name = zone.strip_suffix(b":")?;
-    let is_name = (2..=5).contains(&name.len()) && name.iter().all(u8::is_ascii_uppercase);
-    is_name.then_some((zone, one_space(after)))
+    let letters = input
+        .iter()
+        .take(6)
+        .take_while(|byte| byte.is_ascii_uppercase())
+        .count();
+    let is_name = (2..=5).contains(&letters) && input.get(letters) == Some(&b':');
+    if !is_name {
+        return None;
+    }
+    let after = &input[letters + 1..];
+    let ends = after.is_empty() || after[0] == b' ';
+    ends.then(|| (&input[..=letters], one_space(after)))
 }
 
 /// Checks for a hostname that contains colons and ends in `: ` before a
@@ -804,14 +814,20 @@ fn is_level_word(word: &[u8]) -> bool {
 /// Splits off a severity keyword (F5 BIG-IP) or `facility.level` word
 /// (Ubiquiti) that comes before a tag with `[pid]` or `:`.
 fn level_before_tag(input: &[u8]) -> Option<(&[u8], &[u8])> {
-    let (level, after) = word(input);
-    if !input.first().is_some_and(u8::is_ascii_lowercase) || !is_level_word(level) {
+    // `authpriv.warning`, the longest such word, has 16 bytes, so the scan
+    // stops early on ordinary tags (`sshd[812]:` at its `[`).
+    let len = input
+        .iter()
+        .take(17)
+        .take_while(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || **byte == b'.')
+        .count();
+    if len == 0 || input.get(len) != Some(&b' ') || !is_level_word(&input[..len]) {
         return None;
     }
-    let after = one_space(after);
+    let after = &input[len + 1..];
     let (next, _) = word(after);
     let is_tag = pid_tag(next).is_some() || (next.len() > 1 && next.ends_with(b":"));
-    is_tag.then_some((level, after))
+    is_tag.then_some((&input[..len], after))
 }
 
 /// Skips the spaces and the lone `:` that Cisco ASA and FTD put between
@@ -867,13 +883,35 @@ fn after_hostname<'a>(input: &'a [u8], message_prefix: &mut Vec<&'a [u8]>) -> Ta
 /// timestamp or uptime stamp follows it, alone or after a sequence
 /// number.
 fn device_hostname<'a>(input: &'a [u8], options: &ParseOptions) -> Option<(&'a [u8], &'a [u8])> {
-    let (token, after) = word(input);
-    let name = token.strip_suffix(b":")?;
-    let shaped = !name.is_empty()
-        && name.iter().all(|byte| is_hostname_byte(*byte))
-        && name.iter().any(u8::is_ascii_alphabetic);
-    let after = after.strip_prefix(b" ")?;
+    // One scan to the end of the word, then the cheap checks, so the
+    // common `host tag: text` pays for no stamp parse.
+    let end = input.iter().position(|byte| *byte == b' ')?;
+    let name = input[..end].strip_suffix(b":")?;
+    let after = &input[end + 1..];
+    if name.is_empty() || !may_start_device_stamp(after) {
+        return None;
+    }
+    let shaped =
+        name.iter().all(|byte| is_hostname_byte(*byte)) && name.iter().any(u8::is_ascii_alphabetic);
     (shaped && cisco_stamp_follows(after, options)).then_some((name, after))
+}
+
+/// Checks cheaply whether `input` can start a Cisco device stamp, uptime
+/// stamp or sequence number: a clock-sync marker, an upper-case month, a
+/// four-digit year, or a word of digits ending in `:`.
+fn may_start_device_stamp(input: &[u8]) -> bool {
+    match input.first() {
+        Some(b'*' | b'.' | b'A'..=b'Z') => true,
+        Some(b'0'..=b'9') => {
+            let digits = input
+                .iter()
+                .take_while(|byte| byte.is_ascii_digit())
+                .count();
+            let year = digits == 4 && input.get(4) == Some(&b' ');
+            year || word(input).0.ends_with(b":")
+        }
+        _ => false,
+    }
 }
 
 /// The part of a Cisco header after the hostname that a relay or the
@@ -906,6 +944,11 @@ struct DeviceHeader<'a> {
 /// a date that starts ordinary content stays there.
 fn cisco_sequence<'a>(input: &'a [u8], options: &ParseOptions) -> Option<DeviceHeader<'a>> {
     let input = input.strip_prefix(b": ").unwrap_or(input);
+    // Most content starts with a lower-case tag, which starts neither a
+    // sequence number nor a stamp, so it returns here without a scan.
+    if !matches!(input.first(), Some(b'0'..=b'9' | b'A'..=b'Z' | b'*' | b'.')) {
+        return None;
+    }
     // A relay's sequence number may come before the device's own
     // (`host1 5: 000006: *Jan  2 …`), so up to two are taken.
     let (number, after) = match split_sequence(input) {
@@ -916,11 +959,7 @@ fn cisco_sequence<'a>(input: &'a [u8], options: &ParseOptions) -> Option<DeviceH
         Some((second, rest)) => (Some(second), rest),
         None => (None, after),
     };
-    // A device stamp without a sequence number starts with a year, a month
-    // name or a clock-sync marker. Most content starts with a lower-case
-    // tag, so it is passed over here.
-    let stamp_can_start = matches!(after.first(), Some(b'0'..=b'9' | b'A'..=b'Z' | b'*' | b'.'));
-    if number.is_none() && !stamp_can_start {
+    if number.is_none() && !may_start_device_stamp(after) {
         return None;
     }
     if let Ok(Some((inner, rest))) = timestamp_at(after, options) {
@@ -1560,5 +1599,16 @@ mod tests {
         let parsed = ok(b"Aug 22 05:11:06 host1 <501093> text");
         assert_eq!(parsed.inner_pri, None);
         assert_eq!(parsed.message, "<501093> text");
+    }
+
+    #[test]
+    fn zone_word_at_end_of_input() {
+        assert_eq!(unknown_zone_word(b"A"), None);
+        assert_eq!(unknown_zone_word(b"AB"), None);
+        assert_eq!(unknown_zone_word(b"AB:"), Some((&b"AB:"[..], &b""[..])));
+        assert_eq!(unknown_zone_word(b"ABCDEF: x"), None);
+        assert_eq!(unknown_zone_word(b"AB:x"), None);
+        let parsed = ok(b"Jun 15 02:35:28 host1 A");
+        assert_eq!(parsed.message, "A");
     }
 }
