@@ -722,6 +722,9 @@ pub fn parse<'a>(
         hostname = device;
         rest = after;
     }
+    if let Some(after) = repeated_hostname(rest, hostname) {
+        rest = after;
+    }
     let (timestamp, rest) = match cisco_sequence(rest, options) {
         Some(device) => {
             prefix
@@ -877,6 +880,18 @@ fn after_hostname<'a>(input: &'a [u8], message_prefix: &mut Vec<&'a [u8]>) -> Ta
         },
         None => tagged(input, true),
     }
+}
+
+/// Skips the hostname written a second time before a tag, as UniFi
+/// consoles relay their own messages
+/// (`host1 host1 ubios-udapi-server[3117]: …`). The word is the same as
+/// the hostname field, so nothing is lost; without a tag after it the
+/// input is left alone.
+fn repeated_hostname<'a>(input: &'a [u8], hostname: &[u8]) -> Option<&'a [u8]> {
+    let after = input.strip_prefix(hostname)?.strip_prefix(b" ")?;
+    let (next, _) = word(after);
+    let is_tag = pid_tag(next).is_some() || tag_colon(next).is_some();
+    is_tag.then_some(after)
 }
 
 /// Splits off a Cisco device's own `hostname:` after a hostname, when a
@@ -1610,5 +1625,17 @@ mod tests {
         assert_eq!(unknown_zone_word(b"AB:x"), None);
         let parsed = ok(b"Jun 15 02:35:28 host1 A");
         assert_eq!(parsed.message, "A");
+    }
+
+    #[test]
+    fn unifi_hostname_written_twice() {
+        let input = b"Feb 12 09:50:07 udm1 udm1 ubios-udapi-server[3117]: svc: restart";
+        let parsed = ok(input);
+        assert_eq!(parsed.hostname.as_deref(), Some("udm1"));
+        assert_eq!(parsed.app_name.as_deref(), Some("ubios-udapi-server"));
+        assert_eq!(parsed.procid.as_deref(), Some("3117"));
+        assert_eq!(parsed.message, "svc: restart");
+        let parsed = ok(b"Feb 12 09:50:07 udm1 udm1 is back");
+        assert_eq!(parsed.message, "udm1 is back");
     }
 }
