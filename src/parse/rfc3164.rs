@@ -725,6 +725,12 @@ pub fn parse<'a>(
     if let Some(after) = repeated_hostname(rest, hostname) {
         rest = after;
     }
+    if prefix.sequence.is_empty() && prefix.message_prefix.is_empty() {
+        if let Some(mut parsed) = relayed_key_values(rest, hostname, timestamp, options) {
+            parsed.inner_pri = inner_pri;
+            return Ok(parsed);
+        }
+    }
     let (timestamp, rest) = match cisco_sequence(rest, options) {
         Some(device) => {
             prefix
@@ -880,6 +886,34 @@ fn after_hostname<'a>(input: &'a [u8], message_prefix: &mut Vec<&'a [u8]>) -> Ta
         },
         None => tagged(input, true),
     }
+}
+
+/// Parses a firewall's `key=value` body behind a relay's header
+/// (`Jul 19 11:08:59 _gateway date=2024-07-19 time=11:05:36 devname=fw1 …`).
+/// The device name and time in the body win, as a Cisco device's own name
+/// and stamp do, and the relay's word for the host then starts the message.
+/// Returns `None` unless the body names a device or a time.
+fn relayed_key_values<'a>(
+    input: &'a [u8],
+    relay_host: &'a [u8],
+    outer: Option<DateTime<FixedOffset>>,
+    options: &ParseOptions,
+) -> Option<Parsed<'a>> {
+    let mut parsed = vendor::parse(input, options)?;
+    if parsed.hostname.is_none() && parsed.timestamp.is_none() {
+        return None;
+    }
+    parsed.timestamp = parsed.timestamp.or(outer);
+    match parsed.hostname {
+        Some(_) => {
+            let mut message = String::from(text(relay_host));
+            message.push(' ');
+            message.push_str(&parsed.message);
+            parsed.message = Cow::Owned(message);
+        }
+        None => parsed.hostname = Some(text(relay_host)),
+    }
+    Some(parsed)
 }
 
 /// Skips the hostname written a second time before a tag, as UniFi
@@ -1637,5 +1671,22 @@ mod tests {
         assert_eq!(parsed.message, "svc: restart");
         let parsed = ok(b"Feb 12 09:50:07 udm1 udm1 is back");
         assert_eq!(parsed.message, "udm1 is back");
+    }
+
+    #[test]
+    fn fortigate_body_behind_relay_header() {
+        let input = b"Jul 19 11:08:59 _gateway date=2024-07-19 time=11:05:36 devname=fw1 logid=13";
+        let parsed = parse(input, &options(), false).unwrap();
+        assert_eq!(parsed.hostname.as_deref(), Some("fw1"));
+        assert_eq!(stamp(&parsed), "2024-07-19T11:05:36+00:00");
+        assert_eq!(parsed.app_name, None);
+        assert_eq!(
+            parsed.message,
+            "_gateway date=2024-07-19 time=11:05:36 devname=fw1 logid=13"
+        );
+        // Key-value text that names no device or time stays content.
+        let parsed = ok(b"Jul 19 11:08:59 host1 user=admin action=login");
+        assert_eq!(parsed.hostname.as_deref(), Some("host1"));
+        assert_eq!(parsed.message, "user=admin action=login");
     }
 }
