@@ -725,7 +725,7 @@ pub fn parse<'a>(
     if let Some(after) = repeated_hostname(rest, hostname) {
         rest = after;
     }
-    if prefix.sequence.is_empty() && prefix.message_prefix.is_empty() {
+    if starts_with_key(rest) && prefix.sequence.is_empty() && prefix.message_prefix.is_empty() {
         if let Some(mut parsed) = relayed_key_values(rest, hostname, timestamp, options) {
             parsed.inner_pri = inner_pri;
             return Ok(parsed);
@@ -888,6 +888,18 @@ fn after_hostname<'a>(input: &'a [u8], message_prefix: &mut Vec<&'a [u8]>) -> Ta
     }
 }
 
+/// Checks cheaply whether `input` starts with `key=`, with a key of at
+/// most 16 letters, digits, `_`, `-` or `.` (FortiGate's `date=`,
+/// SonicWall's `id=`, Sophos's `device=`).
+fn starts_with_key(input: &[u8]) -> bool {
+    let len = input
+        .iter()
+        .take(17)
+        .take_while(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.'))
+        .count();
+    len > 0 && input.get(len) == Some(&b'=')
+}
+
 /// Parses a firewall's `key=value` body behind a relay's header
 /// (`Jul 19 11:08:59 _gateway date=2024-07-19 time=11:05:36 devname=fw1 …`).
 /// The device name and time in the body win, as a Cisco device's own name
@@ -932,16 +944,22 @@ fn repeated_hostname<'a>(input: &'a [u8], hostname: &[u8]) -> Option<&'a [u8]> {
 /// timestamp or uptime stamp follows it, alone or after a sequence
 /// number.
 fn device_hostname<'a>(input: &'a [u8], options: &ParseOptions) -> Option<(&'a [u8], &'a [u8])> {
-    // One scan to the end of the word, then the cheap checks, so the
-    // common `host tag: text` pays for no stamp parse.
-    let end = input.iter().position(|byte| *byte == b' ')?;
+    // One scan that stops at the first byte no hostname has (the `[` of
+    // `sshd[812]:`), then the cheap checks, so the common `host tag: text`
+    // pays for no stamp parse.
+    let end = input
+        .iter()
+        .take_while(|byte| is_hostname_byte(**byte) || **byte == b':')
+        .count();
+    if input.get(end) != Some(&b' ') {
+        return None;
+    }
     let name = input[..end].strip_suffix(b":")?;
     let after = &input[end + 1..];
     if name.is_empty() || !may_start_device_stamp(after) {
         return None;
     }
-    let shaped =
-        name.iter().all(|byte| is_hostname_byte(*byte)) && name.iter().any(u8::is_ascii_alphabetic);
+    let shaped = !name.contains(&b':') && name.iter().any(u8::is_ascii_alphabetic);
     (shaped && cisco_stamp_follows(after, options)).then_some((name, after))
 }
 
