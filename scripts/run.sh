@@ -185,6 +185,12 @@ mask_to_prefix() {
     done
     echo "$prefix"
 }
+# Whether device $1 has the IPv4 address $2 (ADDR/PREFIX).
+has_address() {
+    local addresses
+    addresses="$(ip -4 -o addr show dev "$1")"
+    [[ "$addresses" == *" inet $2 "* ]]
+}
 if [[ "$tap" == 1 ]]; then
     ip="${ip:-10.0.5.3}"
     gateway="${gateway:-10.0.5.1}"
@@ -192,24 +198,37 @@ if [[ "$tap" == 1 ]]; then
     check_ipv4 --ip "$ip"
     check_ipv4 --gateway "$gateway"
     check_ipv4 --mask "$mask"
+    prefix="$(mask_to_prefix "$mask")"
     if [[ ! -e "/sys/class/net/$tap_name" ]]; then
         [[ "$(id -u)" == 0 ]] ||
             die "TAP device $tap_name does not exist: run as root, or create it (ip tuntap add dev $tap_name mode tap user $USER)"
         ip tuntap add dev "$tap_name" mode tap
-        echo "run.sh: created TAP device $tap_name" >&2
+        echo "run.sh: created TAP device $tap_name (it stays after QEMU stops; remove it with: ip link del $tap_name)" >&2
+    fi
+    # An existing device is brought in line with this run's flags, so a
+    # device left by an earlier run with other addresses is not reused as
+    # it was. Without root the device is used as it is, with a warning.
+    if [[ "$(id -u)" == 0 ]]; then
         if [[ -n "$bridge" ]]; then
             if [[ ! -e "/sys/class/net/$bridge" ]]; then
                 ip link add name "$bridge" type bridge
                 ip link set "$bridge" up
                 echo "run.sh: created bridge $bridge" >&2
             fi
+            ip addr flush dev "$tap_name"
             ip link set "$tap_name" master "$bridge"
         else
-            prefix="$(mask_to_prefix "$mask")"
-            ip addr add "$gateway/$prefix" dev "$tap_name"
+            [[ ! -e "/sys/class/net/$tap_name/master" ]] || ip link set "$tap_name" nomaster
+            if ! has_address "$tap_name" "$gateway/$prefix"; then
+                ip addr flush dev "$tap_name"
+                ip addr add "$gateway/$prefix" dev "$tap_name"
+            fi
             echo "run.sh: $tap_name has the gateway address $gateway/$prefix" >&2
         fi
         ip link set "$tap_name" up
+    elif [[ -z "$bridge" && ! -e "/sys/class/net/$tap_name/master" ]] &&
+        ! has_address "$tap_name" "$gateway/$prefix"; then
+        echo "run.sh: warning: $tap_name is not in a bridge and lacks the gateway address $gateway/$prefix, so this host may not reach the guest; run as root to set it" >&2
     fi
     net_args=(-netdev "tap,id=net0,ifname=$tap_name,script=no,downscript=no")
     echo "run.sh: guest $ip mask $mask gateway $gateway on $tap_name: syslog to udp $ip:514, queries to http://$ip:8080/" >&2

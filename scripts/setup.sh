@@ -7,8 +7,10 @@
 #     tap tests) and curl.
 # apt packages are installed one per command: several at once failed with
 # "held broken packages" on some Debian machines.
-#   - with --test, also rsyslog, which the forwarding tests start on
-#     loopback as a real receiver (never as the system logger).
+#   - with --test, also rsyslog, which the forwarding and interop tests
+#     start on loopback as a real receiver and relay (never as the system
+#     logger), python3 for the interop test's SysLogHandler sender, and
+#     bsdutils for logger(1), which Debian already marks essential.
 set -euo pipefail
 
 with_test_peers=0
@@ -55,7 +57,7 @@ packages=(
     "curl:curl"
 )
 if [[ "$with_test_peers" == 1 ]]; then
-    packages+=("rsyslogd:rsyslog")
+    packages+=("rsyslogd:rsyslog" "python3:python3" "logger:bsdutils")
 fi
 updated=0
 for entry in "${packages[@]}"; do

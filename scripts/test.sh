@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything the test suite needs and runs all of it:
 #   1. scripts/setup.sh: the pinned toolchain, QEMU and the apt packages
-#      the tests use (rsyslog as a forwarding peer);
+#      the tests use (rsyslog as a forwarding peer and relay, python3 and
+#      logger as senders);
 #   2. formatting, and the core built for x86_64-unknown-none without std
 #      and its unit tests run without std, so the no_std promise of the
 #      library is checked on every run;

@@ -9,6 +9,17 @@
 //!   LF in practice. Some senders use NUL instead, and some end lines with
 //!   CRLF, so [`FrameDecoder`] accepts LF and NUL and strips the CR.
 //!
+//! Senders that end frames with NUL do so because their messages may
+//! contain LF: Python's `logging.handlers.SysLogHandler` sends a traceback
+//! as one NUL-terminated message of many lines. So a frame that starts
+//! with `<` right after a frame that ended with NUL ends only at NUL, and
+//! its LFs stay in the message. The first frame of a stream is still cut
+//! at LF, because waiting to see which trailer comes would hold back every
+//! LF-framed message until the next one arrives. A stray NUL in an
+//! LF-framed stream is rarely followed directly by `<`. If it is, and the
+//! next frame outgrows the maximum frame size, LF ends frames again from
+//! there, so the decoder does not skip the stream up to some later NUL.
+//!
 //! A sender may switch between the two on every frame, so the decoder looks
 //! at each frame's first byte: a digit starts a length prefix, anything else
 //! a non-transparent frame. Spaces between frames are skipped before that
@@ -91,6 +102,31 @@ pub fn parse_length_prefix(input: &[u8]) -> Result<Status<(u32, usize)>, LengthE
         return Ok(Status::Complete((length, index + 1)));
     }
     Ok(Status::Partial)
+}
+
+/// Returns the message in `datagram` without the RFC 6587 § 3.4.1 length
+/// prefix that some senders put in UDP datagrams too (`logger
+/// --octet-count --udp`), and `datagram` unchanged otherwise.
+///
+/// The prefix is taken off only when it is a valid `MSG-LEN SP`, the
+/// message after it starts with `<` (a PRI), and MSG-LEN counts exactly the
+/// octets after the prefix, not counting trailing CR, LF or NUL. A line
+/// that merely starts with a number and a space rarely meets all three.
+pub fn strip_datagram_length_prefix(datagram: &[u8]) -> &[u8] {
+    let Ok(Status::Complete((length, used))) = parse_length_prefix(datagram) else {
+        return datagram;
+    };
+    let message = &datagram[used..];
+    let length = length as usize;
+    let exact = message.len() >= length
+        && message[length..]
+            .iter()
+            .all(|byte| matches!(byte, b'\r' | b'\n' | 0));
+    if exact && message.first() == Some(&b'<') {
+        message
+    } else {
+        datagram
+    }
 }
 
 /// The framing a frame arrived in.
@@ -211,6 +247,11 @@ pub struct FrameDecoder {
     /// The unfinished frame, or the unfinished length prefix.
     buffer: Vec<u8>,
     counters: FrameCounters,
+    /// Whether the last frame ended with NUL.
+    ended_with_nul: bool,
+    /// Whether the current non-transparent frame ends only at NUL, LF
+    /// being part of the message (see the module documentation).
+    nul_framed: bool,
 }
 
 impl FrameDecoder {
@@ -223,6 +264,8 @@ impl FrameDecoder {
             state: State::Idle { spaces: 0 },
             buffer: Vec::new(),
             counters: FrameCounters::default(),
+            ended_with_nul: false,
+            nul_framed: false,
         }
     }
 
@@ -304,10 +347,14 @@ impl FrameDecoder {
         }
         self.buffer.clear();
         self.state = State::Idle { spaces: 0 };
+        self.ended_with_nul = false;
+        self.nul_framed = false;
     }
 
+    /// Returns whether `byte` ends a non-transparent frame: LF unless the
+    /// frame is NUL-framed, and NUL when it is a trailer.
     fn is_trailer(&self, byte: u8) -> bool {
-        byte == b'\n' || (byte == 0 && self.config.nul_trailer)
+        (byte == b'\n' && !self.nul_framed) || (byte == 0 && self.config.nul_trailer)
     }
 
     fn emit_buffer(
@@ -352,10 +399,12 @@ impl FrameDecoder {
             };
             return &input[1..];
         }
-        if byte == b'\r' || self.is_trailer(byte) {
+        if byte == b'\r' || byte == b'\n' || self.is_trailer(byte) {
             self.state = State::Idle { spaces: 0 };
             return &input[1..];
         }
+        self.nul_framed = self.ended_with_nul && byte == b'<';
+        self.ended_with_nul = false;
         if byte.is_ascii_digit() {
             self.state = State::Length { spaces };
             return input;
@@ -504,6 +553,7 @@ impl FrameDecoder {
 
         match trailer {
             Some(end) if end <= room => {
+                self.ended_with_nul = input[end] == 0;
                 if self.buffer.is_empty() {
                     let data = without_cr(&input[..end]);
                     self.emit_slice(data, Framing::NonTransparent, flags, on_frame);
@@ -528,6 +578,9 @@ impl FrameDecoder {
                 self.buffer.truncate(max);
                 flags.oversize = true;
                 self.emit_buffer(Framing::NonTransparent, flags, on_frame);
+                // Skipping to the next NUL could pass over many LF-framed
+                // messages if the NUL before this frame was a stray byte.
+                self.nul_framed = false;
                 self.state = State::SkipDelimited;
                 &input[room..]
             }

@@ -34,6 +34,11 @@ pub const MAX_PAGE_BYTES: usize = 8 << 20;
 /// length, but the needle is copied and prepared for every query.
 pub const MAX_TEXT: usize = 1024;
 
+/// The longest `host` or `app` value accepted, in bytes: a few hostnames
+/// of 255 bytes, the RFC 5424 § 6.2.4 limit. With `*` the match costs up to
+/// this length times the field's length per event.
+pub const MAX_NAMES: usize = 1024;
+
 /// The filters and paging of one query. Every filter that is set must pass.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Query {
@@ -45,10 +50,10 @@ pub struct Query {
     pub severity: Option<Severity>,
     /// Bit `n` set when facility code `n` is wanted.
     pub facilities: Option<u32>,
-    /// Exact hostname, case-insensitive.
-    pub host: Option<String>,
-    /// Exact APP-NAME (RFC 3164 tag), case-insensitive.
-    pub app: Option<String>,
+    /// Any of these hostname patterns.
+    pub host: Option<Vec<NamePattern>>,
+    /// An APP-NAME (RFC 3164 tag) pattern.
+    pub app: Option<NamePattern>,
     /// Substring of the message text, case-insensitive.
     pub text: Option<String>,
     pub limit: usize,
@@ -129,8 +134,22 @@ impl Query {
                 self.severity = Some(severity);
             }
             "facility" => self.facilities = Some(parse_facilities(value)?),
-            "host" => self.host = Some(value.to_string()),
-            "app" => self.app = Some(value.to_string()),
+            "host" => {
+                if value.len() > MAX_NAMES {
+                    return Err(invalid(name, value, "at most 1024 bytes of hostnames"));
+                }
+                // A comma lists several hosts: a HOSTNAME is a DNS name or
+                // an address (RFC 5424 § 6.2.4), neither of which has one.
+                self.host = Some(value.split(',').map(NamePattern::new).collect());
+            }
+            "app" => {
+                if value.len() > MAX_NAMES {
+                    return Err(invalid(name, value, "at most 1024 bytes of app name"));
+                }
+                // No list here: MikroTik sends comma-separated topics such
+                // as `system,info,account` as its tag.
+                self.app = Some(NamePattern::new(value));
+            }
             "q" => {
                 if value.len() > MAX_TEXT {
                     return Err(invalid(name, value, "at most 1024 bytes of text"));
@@ -189,8 +208,15 @@ impl Query {
         if !severity_passes || !facility_passes {
             return false;
         }
-        if !matches_exact(&self.host, &event.hostname) || !matches_exact(&self.app, &event.app_name)
-        {
+        let host_passes = self.host.as_ref().is_none_or(|patterns| {
+            let host = event.hostname.as_deref();
+            host.is_some_and(|host| patterns.iter().any(|pattern| pattern.is_match(host)))
+        });
+        let app_passes = self.app.as_ref().is_none_or(|pattern| {
+            let app = event.app_name.as_deref();
+            app.is_some_and(|app| pattern.is_match(app))
+        });
+        if !host_passes || !app_passes {
             return false;
         }
         text.is_none_or(|text| text.is_match(&event.message))
@@ -284,17 +310,71 @@ fn parse_facilities(value: &str) -> Result<u32, ParamError> {
     Ok(mask)
 }
 
-fn matches_exact(wanted: &Option<String>, actual: &Option<String>) -> bool {
-    let Some(wanted) = wanted else {
-        return true;
-    };
-    let Some(actual) = actual else {
-        return false;
-    };
-    if wanted.is_ascii() && actual.is_ascii() {
-        return wanted.eq_ignore_ascii_case(actual);
+/// A case-insensitive name to match a whole field against, where `*`
+/// stands for any run of characters: `core-sw*`, `*.example.net`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NamePattern {
+    /// The pattern in lower case.
+    lowered: String,
+    wildcard: bool,
+}
+
+impl NamePattern {
+    pub fn new(pattern: &str) -> NamePattern {
+        NamePattern {
+            lowered: pattern.to_lowercase(),
+            wildcard: pattern.contains('*'),
+        }
     }
-    wanted.to_lowercase() == actual.to_lowercase()
+
+    /// Returns whether the whole of `name` matches, ignoring case.
+    pub fn is_match(&self, name: &str) -> bool {
+        if name.is_ascii() {
+            let name = name.as_bytes();
+            return self.is_match_lowered(name.len(), |i| name[i].to_ascii_lowercase());
+        }
+        let lowered = name.to_lowercase();
+        let name = lowered.as_bytes();
+        self.is_match_lowered(name.len(), |i| name[i])
+    }
+
+    /// Matches the lower-case name of `length` bytes whose byte `i` is
+    /// `byte(i)`, so ASCII names are folded without a copy.
+    fn is_match_lowered(&self, length: usize, byte: impl Fn(usize) -> u8) -> bool {
+        let pattern = self.lowered.as_bytes();
+        if !self.wildcard {
+            return length == pattern.len() && (0..length).all(|i| byte(i) == pattern[i]);
+        }
+        glob(pattern, length, byte)
+    }
+}
+
+/// Matches a text of `length` bytes, byte `i` being `byte(i)`, against
+/// `pattern`, where `*` matches any bytes. On a mismatch it retries from
+/// the last `*` one byte further on, so the cost is at most the product of
+/// the lengths, never exponential. Matching bytes is sound for UTF-8
+/// because the literal parts of the pattern are whole characters.
+fn glob(pattern: &[u8], length: usize, byte: impl Fn(usize) -> u8) -> bool {
+    let (mut p, mut t) = (0, 0);
+    // The pattern position after the last `*` and the text position it
+    // was last tried from.
+    let mut retry: Option<(usize, usize)> = None;
+    while t < length {
+        if pattern.get(p) == Some(&b'*') {
+            p += 1;
+            retry = Some((p, t));
+        } else if pattern.get(p) == Some(&byte(t)) {
+            p += 1;
+            t += 1;
+        } else if let Some((star_p, star_t)) = retry {
+            p = star_p;
+            t = star_t + 1;
+            retry = Some((star_p, t));
+        } else {
+            return false;
+        }
+    }
+    pattern[p..].iter().all(|&b| b == b'*')
 }
 
 /// A case-insensitive substring search, prepared once per query.

@@ -388,6 +388,16 @@ fn image_collects_over_user_networking() {
     assert_eq!(stats["capacity"].as_u64(), Some(4 << 20), "{stats}");
     let console = guest.console();
     assert!(console.contains("logkeep 0.1.0 starting"), "{console}");
+    assert!(
+        console.contains("guest address 10.0.2.15 mask 255.255.255.0 gateway 10.0.2.2"),
+        "{console}"
+    );
+    for listener in ["udp 0.0.0.0:514", "tcp 0.0.0.0:514", "http 0.0.0.0:8080"] {
+        assert!(
+            console.contains(&format!("listening on {listener}")),
+            "{listener}: {console}"
+        );
+    }
     let status = guest.quit();
     // `quit` ends QEMU with status 0; the guest never reached its own exit.
     assert!(status.success(), "QEMU exited with {status}");
@@ -510,9 +520,18 @@ fn image_collects_over_tap() {
         "mode",
         "tap",
     ]);
-    let host_cidr = format!("{TAP_HOST}/24");
-    ip(&["-n", &namespace.0, "addr", "add", &host_cidr, "dev", tap]);
-    ip(&["-n", &namespace.0, "link", "set", tap, "up"]);
+    // The device starts with another network's address, as one left by an
+    // earlier run would: run.sh must replace it with the gateway address,
+    // or the client below cannot reach the guest.
+    ip(&[
+        "-n",
+        &namespace.0,
+        "addr",
+        "add",
+        "10.99.0.1/24",
+        "dev",
+        tap,
+    ]);
 
     let dir = scratch_dir("tap");
     let run_args: Vec<String> = [

@@ -130,6 +130,9 @@ fn filters_on_parsed_fields() {
     assert_eq!(ids_for(&server, "facility=16"), [4, 3]);
     assert_eq!(ids_for(&server, "host=db1"), [4, 3]);
     assert_eq!(ids_for(&server, "host=web"), Vec::<u64>::new());
+    assert_eq!(ids_for(&server, "host=web*"), [6, 2, 1]);
+    assert_eq!(ids_for(&server, "host=auth1,WEB2"), [6, 5]);
+    assert_eq!(ids_for(&server, "app=post*"), [4, 3]);
     assert_eq!(ids_for(&server, "app=POSTGRES"), [4, 3]);
     assert_eq!(ids_for(&server, "q=disk+full"), [6, 4]);
     assert_eq!(ids_for(&server, "q=%2Findex"), [2]);

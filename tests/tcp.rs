@@ -326,8 +326,10 @@ fn connections_over_limit_are_closed() {
 
 #[test]
 fn idle_connection_is_closed() {
+    // One slot, so the one connection crowds the receiver.
     let limits = TcpLimits {
         idle_timeout: Duration::from_secs(1),
+        max_connections: 1,
         ..TcpLimits::default()
     };
     let server = TcpServer::start(limits);
@@ -340,6 +342,27 @@ fn idle_connection_is_closed() {
     });
     assert_eq!(stats["tcp_idle_timeouts"], 1);
     assert_eq!(wait_for_events(server.http, "idleA", 1).len(), 1);
+}
+
+#[test]
+fn idle_connection_kept_while_slots_free() {
+    let limits = TcpLimits {
+        idle_timeout: Duration::from_secs(1),
+        max_connections: 4,
+        ..TcpLimits::default()
+    };
+    let server = TcpServer::start(limits);
+    let mut quiet = connect(server.tcp);
+    quiet.write_all(b"<13>quietA\n").unwrap();
+    assert_eq!(wait_for_events(server.http, "quietA", 1).len(), 1);
+    // Twice the timeout: one of four slots in use is not crowded, so the
+    // receiver keeps the connection for a sender that never reconnects.
+    std::thread::sleep(Duration::from_secs(2));
+    quiet.write_all(b"<13>quietB\n").unwrap();
+    assert_eq!(wait_for_events(server.http, "quietB", 1).len(), 1);
+    let stats = server.stats();
+    assert_eq!(stats["tcp_idle_timeouts"], 0);
+    assert_eq!(stats["tcp_connections_open"], 1);
 }
 
 #[test]

@@ -53,7 +53,8 @@ pub struct ServeArgs {
     tcp_max_connections: u32,
 
     /// Seconds a syslog TCP connection may send nothing before it is
-    /// closed; 0 keeps idle connections open.
+    /// closed, once more than half of --tcp-max-connections are open; 0
+    /// keeps idle connections open.
     #[arg(
         long,
         value_name = "SECONDS",
@@ -259,6 +260,21 @@ fn check_distinct_addresses(args: &ServeArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// Logs the guest's own address, which the listening lines cannot show
+/// because they name the wildcard address. The Hermit kernel turns its
+/// `-ip`, `-mask` and `-gateway` arguments into these variables and falls
+/// back to the same defaults when they are absent.
+#[cfg(target_os = "hermit")]
+fn log_guest_address() {
+    let setting = |name: &str, default: &str| std::env::var(name).unwrap_or(default.to_string());
+    log::info!(
+        "guest address {} mask {} gateway {}",
+        setting("HERMIT_IP", "10.0.5.3"),
+        setting("HERMIT_MASK", "255.255.255.0"),
+        setting("HERMIT_GATEWAY", "10.0.5.1"),
+    );
+}
+
 pub fn run(args: ServeArgs) -> ExitCode {
     // TCP is off unless --tcp is given, so it is named only then.
     let tcp = if args.tcp.is_empty() {
@@ -294,6 +310,8 @@ pub fn run(args: ServeArgs) -> ExitCode {
     for bound in &listeners {
         log::info!("listening on http {}", bound.addr);
     }
+    #[cfg(target_os = "hermit")]
+    log_guest_address();
     log::info!(
         "connection caps: {} tcp, {} http, one thread with a {} KiB stack each",
         args.tcp_max_connections,

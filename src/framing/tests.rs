@@ -146,6 +146,50 @@ fn cases() -> Vec<Case> {
             vec![frame(b"<1>a", Nt, CLEAN), frame(b"<2>b", Nt, CLEAN)],
         ),
         case(
+            "LF stays in the message once a frame ended with NUL",
+            b"<11>a\0<11>b\nTraceback\n  File\r\n\0<11>c\0",
+            vec![
+                frame(b"<11>a", Nt, CLEAN),
+                frame(b"<11>b\nTraceback\n  File\r\n", Nt, CLEAN),
+                frame(b"<11>c", Nt, CLEAN),
+            ],
+        ),
+        case(
+            "LF ends frames before the first NUL",
+            b"<11>a\nb\0<11>c\nd\0",
+            vec![
+                frame(b"<11>a", Nt, CLEAN),
+                frame(b"b", Nt, CLEAN),
+                frame(b"<11>c\nd", Nt, CLEAN),
+            ],
+        ),
+        case(
+            "an empty NUL frame keeps LF framing",
+            b"\0<1>a\n<2>b\n",
+            vec![frame(b"<1>a", Nt, CLEAN), frame(b"<2>b", Nt, CLEAN)],
+        ),
+        case(
+            "octet counting after NUL framing",
+            b"<1>a\x005 <2>bc<3>d\ne\0<4>f\ng\0",
+            vec![
+                frame(b"<1>a", Nt, CLEAN),
+                frame(b"<2>bc", Oc, CLEAN),
+                frame(b"<3>d", Nt, CLEAN),
+                frame(b"e", Nt, CLEAN),
+                frame(b"<4>f\ng", Nt, CLEAN),
+            ],
+        ),
+        case(
+            "a stray NUL before text keeps LF framing",
+            b"<1>a\0b\n<2>c\nd\n",
+            vec![
+                frame(b"<1>a", Nt, CLEAN),
+                frame(b"b", Nt, CLEAN),
+                frame(b"<2>c", Nt, CLEAN),
+                frame(b"d", Nt, CLEAN),
+            ],
+        ),
+        case(
             "empty frames are skipped",
             b"\n\r\n\0<1>a\n\n",
             vec![frame(b"<1>a", Nt, CLEAN)],
@@ -285,6 +329,19 @@ fn cases() -> Vec<Case> {
                         ..CLEAN
                     },
                 )],
+            )
+        },
+        Case {
+            max_frame_size: 10,
+            ..case(
+                "oversize NUL frame falls back to LF",
+                b"<1>a\0<2>bcdefghi\nj\0<3>c\nd\0",
+                vec![
+                    frame(b"<1>a", Nt, CLEAN),
+                    frame(b"<2>bcdefgh", Nt, OVERSIZE),
+                    frame(b"j", Nt, CLEAN),
+                    frame(b"<3>c\nd", Nt, CLEAN),
+                ],
             )
         },
         Case {
@@ -524,6 +581,36 @@ proptest! {
         }
         let config = config(64);
         prop_assert_eq!(decode(&config, &stream), expected);
+    }
+}
+
+#[test]
+fn datagram_length_prefix() {
+    let message = b"<13>1 2026-12-04T18:48:09Z vm mytag - - - hello";
+    let mut prefixed = std::format!("{} ", message.len()).into_bytes();
+    prefixed.extend_from_slice(message);
+    assert_eq!(strip_datagram_length_prefix(&prefixed), message);
+    let mut with_lf = prefixed.clone();
+    with_lf.extend_from_slice(b"\r\n\0");
+    assert_eq!(strip_datagram_length_prefix(&with_lf), &with_lf[3..]);
+
+    // Kept whole: a wrong count, no PRI after the prefix, no prefix, or
+    // text that only starts with a number.
+    let unchanged: [&[u8]; 6] = [
+        b"46 <13>1 2026-12-04T18:48:09Z vm mytag - - - hello",
+        b"48 <13>1 2026-12-04T18:48:09Z vm mytag - - - hello",
+        b"5 hello",
+        b"<13>hello",
+        b"404 <b>not found</b>",
+        b"0 <",
+    ];
+    for datagram in unchanged {
+        assert_eq!(
+            strip_datagram_length_prefix(datagram),
+            datagram,
+            "{:?}",
+            String::from_utf8_lossy(datagram)
+        );
     }
 }
 

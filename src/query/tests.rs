@@ -74,6 +74,95 @@ fn facility_list_and_exact_host() {
 }
 
 #[test]
+fn host_lists_and_wildcards() {
+    let store = sample_store();
+    let hosts = |value| ids(&run(&store, &query(&[("host", value)])));
+    assert_eq!(hosts("beta,GAMMA"), [4, 2]);
+    assert_eq!(hosts("al*"), [3, 1]);
+    assert_eq!(hosts("*A"), [4, 3, 2, 1]);
+    assert_eq!(hosts("*mm*"), [4]);
+    assert_eq!(hosts("a*p*a"), [3, 1]);
+    assert_eq!(hosts("a*p"), Vec::<u64>::new());
+    assert_eq!(hosts("*,beta"), [4, 3, 2, 1]);
+}
+
+#[test]
+fn app_pattern_keeps_commas() {
+    let mut store = Store::new(1 << 20);
+    let mut mikrotik = event(6, 16, "router", "user admin logged in");
+    mikrotik.app_name = Some(String::from("system,info,account"));
+    store.push(mikrotik);
+    store.push(event(6, 16, "router", "other"));
+    let apps = |value| ids(&run(&store, &query(&[("app", value)])));
+    assert_eq!(apps("system,info,account"), [1]);
+    assert_eq!(apps("SYSTEM,*"), [1]);
+    assert_eq!(apps("system"), Vec::<u64>::new());
+    assert_eq!(apps("app,system,info,account"), Vec::<u64>::new());
+}
+
+#[test]
+fn name_patterns_fold_unicode() {
+    let pattern = NamePattern::new("ÜBER*");
+    assert!(pattern.is_match("über-gateway"));
+    assert!(!pattern.is_match("uber-gateway"));
+    assert!(NamePattern::new("*é").is_match("CAFÉ"));
+}
+
+/// Reference matcher: tries every split at each `*`.
+fn naive_glob(pattern: &[u8], text: &[u8]) -> bool {
+    match pattern.split_first() {
+        None => text.is_empty(),
+        Some((b'*', rest)) => (0..=text.len()).any(|skip| naive_glob(rest, &text[skip..])),
+        Some((first, rest)) => text.first() == Some(first) && naive_glob(rest, &text[1..]),
+    }
+}
+
+/// Returns all strings over `alphabet` of up to `length` bytes.
+fn strings(alphabet: &[u8], length: usize) -> Vec<Vec<u8>> {
+    let mut all = alloc::vec![Vec::new()];
+    let mut last = alloc::vec![Vec::new()];
+    for _ in 0..length {
+        let mut next = Vec::new();
+        for prefix in &last {
+            for &byte in alphabet {
+                let mut longer: Vec<u8> = prefix.clone();
+                longer.push(byte);
+                next.push(longer);
+            }
+        }
+        all.extend(next.iter().cloned());
+        last = next;
+    }
+    all
+}
+
+#[test]
+fn glob_matches_reference_exhaustively() {
+    for pattern in strings(b"ab*", 5) {
+        let compiled = NamePattern::new(core::str::from_utf8(&pattern).unwrap());
+        for text in strings(b"ab", 6) {
+            let text = core::str::from_utf8(&text).unwrap();
+            assert_eq!(
+                compiled.is_match(text),
+                naive_glob(&pattern, text.as_bytes()),
+                "pattern {:?} against {text:?}",
+                core::str::from_utf8(&pattern).unwrap()
+            );
+        }
+    }
+}
+
+#[test]
+fn names_longer_than_limit_rejected() {
+    let long = "h".repeat(MAX_NAMES + 1);
+    for name in ["host", "app"] {
+        let error = Query::default().set(name, &long).unwrap_err();
+        assert_eq!(error.name, name);
+    }
+    assert_eq!(Query::default().set("host", &long[1..]), Ok(true));
+}
+
+#[test]
 fn text_search_ignores_case() {
     let store = sample_store();
     assert_eq!(ids(&run(&store, &query(&[("q", "full")]))), [1]);

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use chrono::{FixedOffset, Offset, Utc};
 
 use crate::event::{Event, TransportError};
+use crate::framing;
 use crate::parse::{self, ParseOptions};
 use crate::stats::Stats;
 use crate::store::{EventSource, Order, Push, Store, StoreStatus};
@@ -77,9 +78,12 @@ impl Collector {
         self
     }
 
-    /// Parses one message received from `source` now, stores it under the
-    /// next id and counts it.
-    pub fn ingest(&self, message: &[u8], source: SocketAddr) -> Push {
+    /// Parses one datagram received from `source` now, stores it under the
+    /// next id and counts it. A length prefix in the datagram (`logger
+    /// --octet-count` sends one over UDP too) is framing, as on TCP, and
+    /// is neither parsed nor kept in `raw`.
+    pub fn ingest(&self, datagram: &[u8], source: SocketAddr) -> Push {
+        let message = framing::strip_datagram_length_prefix(datagram);
         self.ingest_frame(message, source, None)
     }
 
@@ -306,6 +310,24 @@ mod tests {
         assert_eq!(seen[0].source.as_deref(), Some("127.0.0.1:5000"));
         assert!(seen[0].received_at.is_some());
         assert_eq!(collector.stats().snapshot().received, 1);
+    }
+
+    #[test]
+    fn ingest_parses_an_octet_counted_datagram() {
+        let collector = Collector::new(1 << 20);
+        let source: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+        let message = "<13>1 2026-12-04T18:48:09Z vm mytag - - - counted";
+        let datagram = format!("{} {message}", message.len());
+        collector.ingest(datagram.as_bytes(), source);
+        let mut seen = Vec::new();
+        collector.scan(Order::Asc, None, &mut |event| {
+            seen.push(Arc::clone(event));
+            ControlFlow::Continue(())
+        });
+        assert_eq!(seen[0].format, crate::event::Format::Rfc5424);
+        assert_eq!(seen[0].app_name.as_deref(), Some("mytag"));
+        assert_eq!(seen[0].message, "counted");
+        assert_eq!(seen[0].raw, message.as_bytes());
     }
 
     #[test]

@@ -77,8 +77,8 @@ const IO_TIMEOUT: Duration = Duration::from_secs(5);
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
 /// Most events a sender thread writes per TCP write. The batch is also
-/// capped at the queue size, so a destination holds at most twice its
-/// queue: one queue waiting and one batch in the sender thread.
+/// capped at the queue size, so at most twice a queue of events wait for
+/// one destination: a full queue and one batch in the sender thread.
 const BATCH: usize = 256;
 
 /// Time a sender thread has at shutdown to send what is still queued.

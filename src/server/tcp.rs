@@ -28,8 +28,12 @@ pub struct TcpLimits {
     /// closed at once, so the sender gets a close rather than a hang. Each
     /// open connection holds a 64 KiB read buffer and up to one frame.
     pub max_connections: usize,
-    /// Time a connection may send nothing before it is closed; zero
-    /// disables the timeout.
+    /// Time a connection may send nothing before it is closed, applied
+    /// only while more than half of `max_connections` are open. Zero
+    /// disables the timeout. Senders such as Python's `SysLogHandler` never
+    /// reconnect after the receiver closes, so closing a quiet sender's
+    /// connection would lose all its later messages. Slots are reclaimed
+    /// only when new connections may need them.
     pub idle_timeout: Duration,
     /// Maximum frame size in octets (see [`crate::framing`]).
     pub max_frame_size: usize,
@@ -142,6 +146,14 @@ fn wait_for_connections(receiver: &Receiver) {
     }
 }
 
+impl Receiver {
+    /// Returns whether more than half of the connection slots are in use,
+    /// the point from which idle connections are closed.
+    fn is_crowded(&self) -> bool {
+        self.open.load(Ordering::Acquire) * 2 > self.limits.max_connections
+    }
+}
+
 fn accept(receiver: &Arc<Receiver>, stream: TcpStream) {
     let stats = receiver.collector.stats();
     let peer = match stream.peer_addr() {
@@ -187,7 +199,8 @@ fn accept(receiver: &Arc<Receiver>, stream: TcpStream) {
 }
 
 /// Reads frames from one connection until the peer closes it, it stays
-/// idle for the idle timeout, a read fails, or the collector shuts down.
+/// idle for the idle timeout while the slots are crowded, a read fails, or
+/// the collector shuts down.
 /// A frame the connection ends in the middle of is stored as received.
 fn read_connection(receiver: &Receiver, mut stream: TcpStream, peer: SocketAddr) {
     let name = &receiver.name;
@@ -215,7 +228,10 @@ fn read_connection(receiver: &Receiver, mut stream: TcpStream, peer: SocketAddr)
                 decoder.feed(&buffer[..length], &mut ingest);
             }
             Err(error) if is_timeout(&error) => {
-                if !idle_timeout.is_zero() && last_data.elapsed() >= idle_timeout {
+                if !idle_timeout.is_zero()
+                    && last_data.elapsed() >= idle_timeout
+                    && receiver.is_crowded()
+                {
                     bump(&receiver.collector.stats().tcp_idle_timeouts);
                     break format!("idle for {} s", idle_timeout.as_secs());
                 }

@@ -202,6 +202,8 @@ pub struct ChildServer {
     pub child: Child,
     pub udp: SocketAddr,
     pub http: SocketAddr,
+    /// The syslog TCP address, when started with `--tcp`.
+    pub tcp: Option<SocketAddr>,
     /// Every stderr line so far, collected by a background thread.
     pub log: Arc<Mutex<Vec<String>>>,
     /// The thread that collects `log`; it ends when the child closes stderr.
@@ -232,7 +234,7 @@ impl ChildServer {
             }
         });
 
-        let (mut udp, mut http) = (None, None);
+        let (mut udp, mut http, mut tcp) = (None, None, None);
         let start = Instant::now();
         while udp.is_none() || http.is_none() {
             let remaining = DEADLINE.saturating_sub(start.elapsed());
@@ -246,6 +248,9 @@ impl ChildServer {
             if let Some(addr) = line.split("listening on udp ").nth(1) {
                 udp = Some(addr.trim().parse().expect("a UDP address"));
             }
+            if let Some(addr) = line.split("listening on tcp ").nth(1) {
+                tcp = Some(addr.trim().parse().expect("a TCP address"));
+            }
             if let Some(addr) = line.split("listening on http ").nth(1) {
                 http = Some(addr.trim().parse().expect("an HTTP address"));
             }
@@ -254,6 +259,7 @@ impl ChildServer {
             child,
             udp: udp.unwrap(),
             http: http.unwrap(),
+            tcp,
             log,
             log_reader: Some(log_reader),
         }
