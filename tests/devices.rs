@@ -32,7 +32,7 @@ fn options() -> ParseOptions {
 fn records() -> Vec<Value> {
     let path = devices_path();
     let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+        .unwrap_or_else(|error| panic!("failed to read {}: {error}", path.display()));
     text.lines()
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())

@@ -455,6 +455,29 @@ mod tests {
     }
 
     #[test]
+    fn hostile_device_headers_terminate() {
+        let patterns: [(&[u8], &[u8]); 9] = [
+            (b"<13>", b"1: "),
+            (b"<13>1: ", b"a:"),
+            (b"<13>Jun 15 02:35:28 host1", b" :"),
+            (b"<13>Jun 15 02:35:28 host1 ", b"info "),
+            (b"<13>Jun 15 02:35:28 host1 %A-1-B", b"-1-B"),
+            (b"<13>1: Jun 15 02:35:28.123", b" AEST:"),
+            (b"<13>", b"2023:04:28-"),
+            (b"<13>Jun 15 02:35:28 a ", b"b: "),
+            (b"<13>Jun 15 02:35:28 host1 ", b"<13>"),
+        ];
+        for (start, repeated) in patterns {
+            let mut input = start.to_vec();
+            for _ in 0..20_000 {
+                input.extend_from_slice(repeated);
+            }
+            let message = parse(&input, &options());
+            assert_eq!(message.raw.len(), input.len());
+        }
+    }
+
+    #[test]
     fn pathological_inputs_terminate() {
         for byte in [b'[', b'\\', b'<', b'"', b' ', b':', b'1'] {
             let mut input = b"<13>1 - - - - - ".to_vec();
