@@ -13,8 +13,10 @@
 //!    structured data, `message` holds everything from the
 //!    STRUCTURED-DATA field on, and `parse_error` says what was wrong. A
 //!    header that ends after a complete field keeps the fields it has.
+//!    Cisco Meraki's `1 <epoch> host category …` fails that grammar and is
+//!    read by [`vendor::meraki`] instead.
 //! 3. An RFC 3339 timestamp and the RFC 5424 fields without VERSION
-//!    (VMware NSX), as RFC 5424.
+//!    (VMware NSX, Junos after a space), as RFC 5424.
 //! 4. Everything else after a valid PRI is RFC 3164 ([`rfc3164`]),
 //!    including `<PRI>` followed directly by text and `key=value` bodies
 //!    ([`vendor`]).
@@ -132,8 +134,10 @@ pub fn parse<'a>(input: &'a [u8], options: &ParseOptions) -> Message<'a> {
             Err(error) => unparsed(input, trimmed, error),
         },
     };
-    message.facility = pri.map(|pri| pri.facility);
-    message.severity = pri.map(|pri| pri.severity);
+    // A PRI inside the message, set by `from_rfc3164`, is the device's and
+    // wins over a relay's outer one.
+    message.facility = message.facility.or(pri.map(|pri| pri.facility));
+    message.severity = message.severity.or(pri.map(|pri| pri.severity));
     message
 }
 
@@ -146,10 +150,18 @@ fn parse_after_pri<'a>(
     if let Some(result) = rfc5424::parse(rest, options.default_offset) {
         return match result {
             Ok(parsed) => from_rfc5424(input, parsed),
-            Err(error) => unparsed(input, trimmed, error),
+            // Cisco Meraki writes VERSION but an epoch TIMESTAMP and no
+            // PROCID, MSGID or STRUCTURED-DATA. The check runs only after
+            // the RFC 5424 header failed, so it costs nothing otherwise.
+            Err(error) => match vendor::meraki(rest) {
+                Some(parsed) => from_rfc3164(input, parsed),
+                None => unparsed(input, trimmed, error),
+            },
         };
     }
-    if let Some(parsed) = rfc5424::parse_without_version(rest, options.default_offset) {
+    // Junos puts a space after PRI in this form: `<166> 2023-05-08T10:54:24.756+10:00 …`.
+    let unspaced = rest.trim_ascii_start();
+    if let Some(parsed) = rfc5424::parse_without_version(unspaced, options.default_offset) {
         return from_rfc5424(input, parsed);
     }
     match rfc3164::parse(rest, options, true) {
@@ -180,8 +192,8 @@ fn from_rfc5424<'a>(raw: &'a [u8], parsed: rfc5424::Parsed<'a>) -> Message<'a> {
 fn from_rfc3164<'a>(raw: &'a [u8], parsed: rfc3164::Parsed<'a>) -> Message<'a> {
     Message {
         format: Format::Rfc3164,
-        facility: None,
-        severity: None,
+        facility: parsed.inner_pri.map(|pri| pri.facility),
+        severity: parsed.inner_pri.map(|pri| pri.severity),
         timestamp: parsed.timestamp,
         hostname: parsed.hostname,
         app_name: parsed.app_name,
@@ -417,6 +429,52 @@ mod tests {
             message.parse_error.as_deref(),
             Some("incomplete header: the message ends after APP-NAME")
         );
+    }
+
+    #[test]
+    fn meraki_epoch_header_after_pri() {
+        let message = parse(
+            b"<134>1 1647478222.583851938 MX84 events type=vpn_connectivity_change",
+            &options(),
+        );
+        assert_eq!(message.format, Format::Rfc3164);
+        assert_eq!(message.facility, Some(Facility::Local0));
+        assert_eq!(message.hostname.as_deref(), Some("MX84"));
+        assert_eq!(message.app_name.as_deref(), Some("events"));
+        assert_eq!(message.parse_error, None);
+    }
+
+    #[test]
+    fn junos_space_after_pri_without_version() {
+        let input = b"<166> 2023-05-08T10:54:24.756+10:00 srx1 - - - - srx1 nh_fill: x";
+        let message = parse(input, &options());
+        assert_eq!(message.format, Format::Rfc5424);
+        assert_eq!(message.hostname.as_deref(), Some("srx1"));
+        assert_eq!(message.app_name, None);
+        assert_eq!(message.message, "srx1 nh_fill: x");
+    }
+
+    #[test]
+    fn hostile_device_headers_terminate() {
+        let patterns: [(&[u8], &[u8]); 9] = [
+            (b"<13>", b"1: "),
+            (b"<13>1: ", b"a:"),
+            (b"<13>Jun 15 02:35:28 host1", b" :"),
+            (b"<13>Jun 15 02:35:28 host1 ", b"info "),
+            (b"<13>Jun 15 02:35:28 host1 %A-1-B", b"-1-B"),
+            (b"<13>1: Jun 15 02:35:28.123", b" AEST:"),
+            (b"<13>", b"2023:04:28-"),
+            (b"<13>Jun 15 02:35:28 a ", b"b: "),
+            (b"<13>Jun 15 02:35:28 host1 ", b"<13>"),
+        ];
+        for (start, repeated) in patterns {
+            let mut input = start.to_vec();
+            for _ in 0..20_000 {
+                input.extend_from_slice(repeated);
+            }
+            let message = parse(&input, &options());
+            assert_eq!(message.raw.len(), input.len());
+        }
     }
 
     #[test]

@@ -22,8 +22,9 @@ use chrono::{DateTime, FixedOffset};
 
 use super::ParseOptions;
 use super::error::ParseError;
+use super::pri::{Pri, parse_pri};
 use super::text;
-use super::timestamp::{bsd_timestamp, iso_timestamp, slash_timestamp};
+use super::timestamp::{bsd_timestamp, iso_timestamp, slash_timestamp, sophos_utm_timestamp};
 use super::vendor;
 
 /// The fields of an RFC 3164 message after its PRI.
@@ -37,6 +38,10 @@ pub struct Parsed<'a> {
     /// or Cisco sequence numbers, comma-separated.
     pub msgid: Option<Cow<'a, str>>,
     pub message: Cow<'a, str>,
+    /// PRI of a message that a relay wrapped in its own header
+    /// (`Aug 22 05:11:06 host1 <189>2: *Jan  2 …`). It is the device's
+    /// own, so it replaces the outer PRI.
+    pub inner_pri: Option<Pri>,
 }
 
 fn skip_spaces(input: &[u8]) -> &[u8] {
@@ -87,13 +92,17 @@ fn timestamp_at<'a>(
 }
 
 /// Parses a stamp that starts with a numeric date: RFC 3339-like
-/// (`2024-01-05T10:01:02`) or NetScaler's `05/21/2017:00:00:00`.
+/// (`2024-01-05T10:01:02`), NetScaler's `05/21/2017:00:00:00` or Sophos
+/// UTM's `2023:04:28-11:28:41`.
 fn numeric_date_timestamp(
     input: &[u8],
     default_offset: FixedOffset,
 ) -> nom::IResult<&[u8], DateTime<FixedOffset>, ParseError> {
     match iso_timestamp(input, default_offset) {
-        Err(nom::Err::Error(_)) => slash_timestamp(input, default_offset),
+        Err(nom::Err::Error(_)) => match slash_timestamp(input, default_offset) {
+            Err(nom::Err::Error(_)) => sophos_utm_timestamp(input, default_offset),
+            result => result,
+        },
         result => result,
     }
 }
@@ -138,6 +147,10 @@ struct Prefix<'a> {
     /// Header words that fit no field (an uptime stamp, an IOS-XR node name
     /// after the hostname); they start `message`.
     message_prefix: Vec<&'a [u8]>,
+    /// The timestamp is a Cisco device's own (after a sequence number or
+    /// with a clock-sync marker) and ends in `:`, so the header ends there
+    /// and no hostname follows it.
+    device_stamp: bool,
 }
 
 /// The Cisco prefix, the timestamp if one was found, and the rest.
@@ -154,6 +167,20 @@ fn header_start<'a>(
     for _ in 0..5 {
         rest = skip_spaces(rest);
         if let Some((timestamp, after)) = timestamp_at(rest, options)? {
+            // Cisco's own stamps: after a sequence number, with a
+            // clock-sync marker, or BSD-style with milliseconds.
+            let stamp = &rest[..rest.len() - after.len()];
+            let marked = matches!(stamp.first(), Some(b'*' | b'.'));
+            prefix.device_stamp = (prefix.cisco || marked) && stamp.ends_with(b":");
+            let device_stamp = || {
+                let bsd = stamp.first().is_some_and(u8::is_ascii_alphabetic);
+                prefix.cisco || marked || (bsd && stamp.contains(&b'.'))
+            };
+            if let Some((zone, after_zone)) = unknown_zone(after).filter(|_| device_stamp()) {
+                prefix.message_prefix.push(zone);
+                prefix.device_stamp = prefix.cisco || marked;
+                return Ok((prefix, Some(timestamp), after_zone));
+            }
             return Ok((prefix, Some(timestamp), after));
         }
         if let Some(after) = uptime(rest) {
@@ -166,6 +193,11 @@ fn header_start<'a>(
         // and some ASA releases a bare colon (`<166>:Jun 15 …`).
         if let Some(after) = rest.strip_prefix(b":") {
             prefix.cisco = true;
+            rest = after;
+            continue;
+        }
+        if let Some(after) = bare_hostname(rest, &prefix, options) {
+            prefix.hostname = Some(word(rest).0);
             rest = after;
             continue;
         }
@@ -187,6 +219,12 @@ fn header_start<'a>(
                 break;
             }
             prefix.hostname = Some(token);
+        } else if let Some(after) = colon_hostname(rest, &prefix, options)? {
+            // A Cisco Aironet access point's name contains a colon:
+            // `6642: AP:abcd.9876.0123: *Jul  9 09:06:15.007: …`.
+            prefix.hostname = Some(&rest[..rest.len() - after.len() - 2]);
+            rest = after;
+            continue;
         } else if !spaced && timestamp_at(after, options)?.is_some() {
             // An IOS-XR node name glued to the stamp, after the hostname
             // when one is configured: `router1 RP/0/RSP0/CPU0:Jun 15 …`.
@@ -219,9 +257,129 @@ fn header_start<'a>(
     Ok((prefix, None, rest))
 }
 
+/// Splits off an unknown zone abbreviation glued to a colon after a Cisco
+/// device stamp (`.123 CST:`, `DST:`). Cisco prints whatever name
+/// `clock timezone` was given, and names such as `CST` mean several
+/// offsets. So the word is kept for the message and `default_offset`
+/// applies. Read as a hostname, it would hide the real one.
+fn unknown_zone(input: &[u8]) -> Option<(&[u8], &[u8])> {
+    unknown_zone_word(input.strip_prefix(b" ")?)
+}
+
+/// Splits off a word of two to five upper-case letters and a colon, the
+/// shape of a zone name after a Cisco stamp, and the one space after it.
+fn unknown_zone_word(input: &[u8]) -> Option<(&[u8], &[u8])> {
+    let letters = input
+        .iter()
+        .take(6)
+        .take_while(|byte| byte.is_ascii_uppercase())
+        .count();
+    let is_name = (2..=5).contains(&letters) && input.get(letters) == Some(&b':');
+    if !is_name {
+        return None;
+    }
+    let after = &input[letters + 1..];
+    let ends = after.is_empty() || after[0] == b' ';
+    ends.then(|| (&input[..=letters], one_space(after)))
+}
+
+/// Checks for a hostname that contains colons and ends in `: ` before a
+/// timestamp, as Cisco Aironet access points send it, and returns the
+/// input after the `: `. Only the first hostname is read this way.
+fn colon_hostname<'a>(
+    input: &'a [u8],
+    prefix: &Prefix<'_>,
+    options: &ParseOptions,
+) -> Result<Option<&'a [u8]>, ParseError> {
+    if prefix.hostname.is_some() {
+        return Ok(None);
+    }
+    let (token, after) = word(input);
+    let Some(name) = token.strip_suffix(b":") else {
+        return Ok(None);
+    };
+    let shaped = name.contains(&b':')
+        && name.iter().any(u8::is_ascii_alphabetic)
+        && name
+            .iter()
+            .all(|byte| is_hostname_byte(*byte) || *byte == b':');
+    if !shaped || !after.starts_with(b" ") {
+        return Ok(None);
+    }
+    let after = &after[1..];
+    Ok(cisco_continues(after, options).then_some(after))
+}
+
+/// Checks for a hostname without a colon inside a Cisco prefix, after a
+/// sequence number: `3132517: 192.0.2.2 3132513: Jul 14 …` or
+/// `: host1 Aug 27 21:40:50 PDT: …`. The word must contain a letter or a
+/// `.` and be followed by what a Cisco header continues with. Returns the
+/// input after the word and its space.
+fn bare_hostname<'a>(
+    input: &'a [u8],
+    prefix: &Prefix<'_>,
+    options: &ParseOptions,
+) -> Option<&'a [u8]> {
+    if !prefix.cisco || prefix.hostname.is_some() {
+        return None;
+    }
+    let (name, after) = word(input);
+    let shaped = !name.is_empty()
+        && name.iter().all(|byte| is_hostname_byte(*byte))
+        && name
+            .iter()
+            .any(|byte| byte.is_ascii_alphabetic() || *byte == b'.');
+    let after = after.strip_prefix(b" ")?;
+    (shaped && cisco_continues(after, options)).then_some(after)
+}
+
+/// Checks whether `input` goes on as a Cisco header does after a
+/// hostname: a timestamp, an uptime stamp, a sequence number before one
+/// of these or before a mnemonic, or a `%FAC-SEV-MNEMONIC:`.
+fn cisco_continues(input: &[u8], options: &ParseOptions) -> bool {
+    if is_cisco_mnemonic(word(input).0) || cisco_stamp_follows(input, options) {
+        return true;
+    }
+    match split_sequence(input) {
+        Some((_, after)) => is_cisco_mnemonic(word(after).0),
+        None => false,
+    }
+}
+
+/// Checks whether `input` starts with a timestamp or uptime stamp, alone
+/// or after a sequence number. Unlike [`cisco_continues`] a mnemonic is
+/// not enough, so that a tag before a mnemonic stays a tag (Arista
+/// `Ebra: %LINEPROTO-5-UPDOWN:`, `Acl: 100: %ACL-6-IPACCESS:`).
+fn cisco_stamp_follows(input: &[u8], options: &ParseOptions) -> bool {
+    let is_stamp =
+        |text: &[u8]| matches!(timestamp_at(text, options), Ok(Some(_))) || uptime(text).is_some();
+    is_stamp(input) || split_sequence(input).is_some_and(|(_, after)| is_stamp(after))
+}
+
 /// Checks whether `word` is a Cisco message tag such as `%ASA-6-302013:`.
 fn is_cisco_mnemonic(word: &[u8]) -> bool {
     word.len() > 2 && word[0] == b'%' && word.ends_with(b":") && word.contains(&b'-')
+}
+
+/// Checks whether `word` is a Cisco `%FACILITY-SEVERITY-MNEMONIC` without
+/// its colon: `%`, then upper-case words, digits and `_` joined by `-`,
+/// one of them a single severity digit 0-7 that is neither first nor last.
+fn is_bare_cisco_mnemonic(word: &[u8]) -> bool {
+    let Some(body) = word.strip_prefix(b"%") else {
+        return false;
+    };
+    let parts = body.split(|byte| *byte == b'-');
+    let count = parts.clone().count();
+    let well_formed = parts.clone().all(|part| {
+        !part.is_empty()
+            && part
+                .iter()
+                .all(|byte| byte.is_ascii_uppercase() || byte.is_ascii_digit() || *byte == b'_')
+    });
+    let severity = parts
+        .enumerate()
+        .any(|(index, part)| index > 0 && index + 1 < count && matches!(part, [b'0'..=b'7']));
+    count >= 3 && well_formed && severity
 }
 
 /// Checks whether `word` is an IPv6 address, bare or in brackets.
@@ -267,7 +425,11 @@ fn classify_first(first: &[u8], after: &[u8]) -> FirstWord {
         }
         return FirstWord::Content;
     }
-    if pid_tag(first).is_some() || tag_colon(first).is_some() || is_routeros_topics(first) {
+    if pid_tag(first).is_some()
+        || tag_colon(first).is_some()
+        || is_routeros_topics(first)
+        || is_bare_cisco_mnemonic(first)
+    {
         return FirstWord::Tag;
     }
     FirstWord::Hostname
@@ -390,6 +552,15 @@ fn tagged(input: &[u8], glued: bool) -> Tagged<'_> {
             };
         }
     }
+    // Cisco APIC leaves the colon off its mnemonic:
+    // `apic1 %LOG_LOCAL0-2-SYSTEM_MSG [F0110]…`.
+    if is_bare_cisco_mnemonic(first) {
+        return Tagged {
+            app_name: Some(first),
+            message: one_space(after),
+            ..untagged
+        };
+    }
     // `OCT 11 22:14:15 : a message`: an empty tag.
     if first == b":" {
         return Tagged {
@@ -490,6 +661,7 @@ fn finish<'a>(
         procid: procid.map(text),
         msgid: join(&sequence, ","),
         message: join(&message_prefix, " ").unwrap_or_default(),
+        inner_pri: None,
     }
 }
 
@@ -519,12 +691,13 @@ pub fn parse<'a>(
     }
 
     let rest = skip_spaces(rest);
+    let mut prefix = prefix;
     if let Some(hostname) = prefix.hostname {
-        let tagged = after_hostname(rest);
+        let tagged = after_hostname(rest, &mut prefix.message_prefix);
         return Ok(finish(timestamp, Some(hostname), tagged, prefix));
     }
-    if prefix.cisco && timestamp.is_none() {
-        return Ok(finish(None, None, tagged(rest, true), prefix));
+    if (prefix.cisco && timestamp.is_none()) || prefix.device_stamp {
+        return Ok(finish(timestamp, None, tagged(rest, true), prefix));
     }
 
     // `OCT 11 22:14:15 : a message`: no hostname and an empty tag.
@@ -539,22 +712,59 @@ pub fn parse<'a>(
         FirstWord::Hostname => {}
     }
 
-    let rest = one_space(after);
-    let mut prefix = prefix;
+    let (inner_pri, mut rest) = embedded_pri(one_space(after));
+    let mut hostname = first.strip_suffix(b":").unwrap_or(first);
+    if let Some((device, after)) = device_hostname(rest, options) {
+        // A relay wrote its own header before the device's
+        // `sw01: 3132779: Jul 14 …`: the name the device gives itself is
+        // the hostname, and the relay's word for it starts the message.
+        prefix.message_prefix.push(hostname);
+        hostname = device;
+        rest = after;
+    }
+    if let Some(after) = repeated_hostname(rest, hostname) {
+        rest = after;
+    }
+    if starts_with_key(rest) && prefix.sequence.is_empty() && prefix.message_prefix.is_empty() {
+        if let Some(mut parsed) = relayed_key_values(rest, hostname, timestamp, options) {
+            parsed.inner_pri = inner_pri;
+            return Ok(parsed);
+        }
+    }
     let (timestamp, rest) = match cisco_sequence(rest, options) {
-        Some((sequence, inner, after)) => {
-            prefix.sequence.push(sequence);
-            (inner.or(timestamp), after)
+        Some(device) => {
+            prefix
+                .sequence
+                .extend(device.sequence.into_iter().flatten());
+            prefix.message_prefix.extend(device.zone);
+            let outer_first = device.unsynchronised && timestamp.is_some();
+            match outer_first {
+                true => (timestamp, device.rest),
+                false => (device.timestamp.or(timestamp), device.rest),
+            }
         }
         None => (timestamp, rest),
     };
-    let hostname = first.strip_suffix(b":").unwrap_or(first);
-    Ok(finish(
-        timestamp,
-        Some(hostname),
-        after_hostname(rest),
-        prefix,
-    ))
+    let tagged = after_hostname(rest, &mut prefix.message_prefix);
+    let mut parsed = finish(timestamp, Some(hostname), tagged, prefix);
+    parsed.inner_pri = inner_pri;
+    Ok(parsed)
+}
+
+/// Splits off a valid PRI glued to the text after it (`<189>2: *Jan  2 …`),
+/// which a relay that writes its own header before the raw message leaves
+/// after the hostname. Anything else, including an invalid PRI, is left in
+/// place.
+fn embedded_pri(input: &[u8]) -> (Option<Pri>, &[u8]) {
+    if input.first() != Some(&b'<') {
+        return (None, input);
+    }
+    match parse_pri(input) {
+        Ok(Some((pri, rest))) if rest.first().is_some_and(|byte| *byte != b' ') => {
+            (Some(pri), rest)
+        }
+        _ => (None, input),
+    }
 }
 
 /// Content without a tag.
@@ -567,9 +777,108 @@ fn untagged(input: &[u8]) -> Tagged<'_> {
     }
 }
 
-/// Parses what follows the hostname: an optional numeric event id, then
-/// the tag and content.
-fn after_hostname(input: &[u8]) -> Tagged<'_> {
+/// Syslog severity keywords as syslog-ng's `${LEVEL}` prints them; F5
+/// BIG-IP puts one between the hostname and the tag
+/// (`bigip1 info logger[1234]: …`).
+const LEVELS: [&[u8]; 8] = [
+    b"emerg", b"alert", b"crit", b"err", b"warning", b"notice", b"info", b"debug",
+];
+
+/// Facility keywords of `facility.level` (`user.info`), which Ubiquiti
+/// gateways put in the same place.
+const FACILITIES: [&[u8]; 20] = [
+    b"kern",
+    b"user",
+    b"mail",
+    b"daemon",
+    b"auth",
+    b"syslog",
+    b"lpr",
+    b"news",
+    b"uucp",
+    b"cron",
+    b"authpriv",
+    b"ftp",
+    b"local0",
+    b"local1",
+    b"local2",
+    b"local3",
+    b"local4",
+    b"local5",
+    b"local6",
+    b"local7",
+];
+
+/// Checks whether `word` is a severity keyword, alone or after a facility
+/// keyword and a `.`.
+fn is_level_word(word: &[u8]) -> bool {
+    let level = match word.iter().position(|byte| *byte == b'.') {
+        Some(dot) if FACILITIES.contains(&&word[..dot]) => &word[dot + 1..],
+        Some(_) => return false,
+        None => word,
+    };
+    LEVELS.contains(&level)
+}
+
+/// Splits off a severity keyword (F5 BIG-IP) or `facility.level` word
+/// (Ubiquiti) that comes before a tag with `[pid]` or `:`.
+fn level_before_tag(input: &[u8]) -> Option<(&[u8], &[u8])> {
+    // `authpriv.warning`, the longest such word, has 16 bytes, so the scan
+    // stops early on ordinary tags (`sshd[812]:` at its `[`).
+    let len = input
+        .iter()
+        .take(17)
+        .take_while(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || **byte == b'.')
+        .count();
+    if len == 0 || input.get(len) != Some(&b' ') || !is_level_word(&input[..len]) {
+        return None;
+    }
+    let after = &input[len + 1..];
+    let (next, _) = word(after);
+    let is_tag = pid_tag(next).is_some() || (next.len() > 1 && next.ends_with(b":"));
+    is_tag.then_some((&input[..len], after))
+}
+
+/// Skips the spaces and the lone `:` that Cisco ASA and FTD put between
+/// the hostname and the mnemonic (`host : %ASA-…:`, `host  %FTD-…:`).
+/// Before anything else an empty word keeps meaning an empty tag
+/// (`host  {"json": 1}`), so the input is returned unchanged.
+fn skip_to_cisco_mnemonic(input: &[u8]) -> &[u8] {
+    let mut rest = skip_spaces(input);
+    if let Some(after) = rest.strip_prefix(b": ") {
+        rest = skip_spaces(after);
+    }
+    match is_cisco_mnemonic(word(rest).0) {
+        true => rest,
+        false => input,
+    }
+}
+
+/// Parses what follows the hostname: an optional severity keyword (F5)
+/// or numeric event id (HP ProCurve), then the tag and content. A
+/// severity keyword starts `message`, so it is pushed to
+/// `message_prefix`.
+fn after_hostname<'a>(input: &'a [u8], message_prefix: &mut Vec<&'a [u8]>) -> Tagged<'a> {
+    let mut input = match input.first() {
+        Some(b' ' | b':') => skip_to_cisco_mnemonic(input),
+        _ => input,
+    };
+    // A zone name between the hostname and the mnemonic
+    // (`host1 AEST: %SFF8472-3-THRESHOLD_VIOLATION: …`) starts the message.
+    let zone = match input.first() {
+        Some(b'A'..=b'Z') => unknown_zone_word(input),
+        _ => None,
+    };
+    if let Some((zone, after)) = zone {
+        if is_cisco_mnemonic(word(after).0) {
+            message_prefix.push(zone);
+            input = after;
+        }
+    }
+    if let Some((level, after)) = level_before_tag(input) {
+        message_prefix.push(level);
+        input = after;
+    }
     match event_id(input) {
         Some((id, rest)) => Tagged {
             msgid: Some(id),
@@ -579,32 +888,181 @@ fn after_hostname(input: &[u8]) -> Tagged<'_> {
     }
 }
 
-/// A Cisco sequence number without its `:`, the device's timestamp if
-/// one followed it, and the input after both.
-type Sequenced<'a> = (&'a [u8], Option<DateTime<FixedOffset>>, &'a [u8]);
+/// Checks cheaply whether `input` starts with `key=`, with a key of at
+/// most 16 letters, digits, `_`, `-` or `.` (FortiGate's `date=`,
+/// SonicWall's `id=`, Sophos's `device=`).
+fn starts_with_key(input: &[u8]) -> bool {
+    let len = input
+        .iter()
+        .take(17)
+        .take_while(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'.'))
+        .count();
+    len > 0 && input.get(len) == Some(&b'=')
+}
+
+/// Parses a firewall's `key=value` body behind a relay's header
+/// (`Jul 19 11:08:59 _gateway date=2024-07-19 time=11:05:36 devname=fw1 …`).
+/// The device name and time in the body win, as a Cisco device's own name
+/// and stamp do, and the relay's word for the host then starts the message.
+/// Returns `None` unless the body names a device or a time.
+fn relayed_key_values<'a>(
+    input: &'a [u8],
+    relay_host: &'a [u8],
+    outer: Option<DateTime<FixedOffset>>,
+    options: &ParseOptions,
+) -> Option<Parsed<'a>> {
+    let mut parsed = vendor::parse(input, options)?;
+    if parsed.hostname.is_none() && parsed.timestamp.is_none() {
+        return None;
+    }
+    parsed.timestamp = parsed.timestamp.or(outer);
+    match parsed.hostname {
+        Some(_) => {
+            let mut message = String::from(text(relay_host));
+            message.push(' ');
+            message.push_str(&parsed.message);
+            parsed.message = Cow::Owned(message);
+        }
+        None => parsed.hostname = Some(text(relay_host)),
+    }
+    Some(parsed)
+}
+
+/// Skips the hostname written a second time before a tag, as UniFi
+/// consoles relay their own messages
+/// (`host1 host1 ubios-udapi-server[3117]: …`). The word is the same as
+/// the hostname field, so nothing is lost; without a tag after it the
+/// input is left alone.
+fn repeated_hostname<'a>(input: &'a [u8], hostname: &[u8]) -> Option<&'a [u8]> {
+    let after = input.strip_prefix(hostname)?.strip_prefix(b" ")?;
+    let (next, _) = word(after);
+    let is_tag = pid_tag(next).is_some() || tag_colon(next).is_some();
+    is_tag.then_some(after)
+}
+
+/// Splits off a Cisco device's own `hostname:` after a hostname, when a
+/// timestamp or uptime stamp follows it, alone or after a sequence
+/// number.
+fn device_hostname<'a>(input: &'a [u8], options: &ParseOptions) -> Option<(&'a [u8], &'a [u8])> {
+    // One scan that stops at the first byte no hostname has (the `[` of
+    // `sshd[812]:`), then the cheap checks, so the common `host tag: text`
+    // pays for no stamp parse.
+    let end = input
+        .iter()
+        .take_while(|byte| is_hostname_byte(**byte) || **byte == b':')
+        .count();
+    if input.get(end) != Some(&b' ') {
+        return None;
+    }
+    let name = input[..end].strip_suffix(b":")?;
+    let after = &input[end + 1..];
+    if name.is_empty() || !may_start_device_stamp(after) {
+        return None;
+    }
+    let shaped = !name.contains(&b':') && name.iter().any(u8::is_ascii_alphabetic);
+    (shaped && cisco_stamp_follows(after, options)).then_some((name, after))
+}
+
+/// Checks cheaply whether `input` can start a Cisco device stamp, uptime
+/// stamp or sequence number: a clock-sync marker, an upper-case month, a
+/// four-digit year, or a word of digits ending in `:`.
+fn may_start_device_stamp(input: &[u8]) -> bool {
+    match input.first() {
+        Some(b'*' | b'.' | b'A'..=b'Z') => true,
+        Some(b'0'..=b'9') => {
+            let digits = input
+                .iter()
+                .take_while(|byte| byte.is_ascii_digit())
+                .count();
+            let year = digits == 4 && input.get(4) == Some(&b' ');
+            year || word(input).0.ends_with(b":")
+        }
+        _ => false,
+    }
+}
+
+/// The part of a Cisco header after the hostname that a relay or the
+/// device put first: the sequence number, the device's own timestamp, an
+/// unknown zone name after that timestamp, and the input after them.
+struct DeviceHeader<'a> {
+    /// The relay's and the device's sequence numbers, in the order sent.
+    sequence: [Option<&'a [u8]>; 2],
+    timestamp: Option<DateTime<FixedOffset>>,
+    /// The stamp carries Cisco's `*` marker: the device clock was never
+    /// synchronised, so an outer stamp is closer to the truth.
+    unsynchronised: bool,
+    zone: Option<&'a [u8]>,
+    rest: &'a [u8],
+}
 
 /// Splits off a Cisco sequence number after the hostname
-/// (`router1 123: *Jun 15 02:35:28.123: %SYS-5-CONFIG_I: …`) and the
+/// (`router1 123: .Jun 15 02:35:28.123: %SYS-5-CONFIG_I: …`) and the
 /// device's own timestamp after it, which replaces the outer one because
 /// it carries milliseconds and the device's zone where the outer one may
-/// be a relay's. A number is a sequence number only when a valid stamp or
+/// be a relay's. A stamp marked `*` (clock never synchronised, often a
+/// date just after boot) does not replace it. A number is a sequence number only when a valid stamp or
 /// a `%FAC-SEV-MNEMONIC:` follows, so `web1 404: not found` keeps `404:`
 /// in the content. An invalid inner stamp (`12: Feb 30 …`) leaves the
 /// outer header valid and the text in the content.
-fn cisco_sequence<'a>(input: &'a [u8], options: &ParseOptions) -> Option<Sequenced<'a>> {
-    let (first, after) = word(input);
-    let number = first.strip_suffix(b":")?;
-    // IOS sequence numbers are 32-bit counters, ten digits at most.
-    let is_number = (1..=10).contains(&number.len()) && number.iter().all(u8::is_ascii_digit);
-    if !is_number {
+///
+/// NX-OS sends its stamp without a sequence number, sometimes after a
+/// lone `:` (`10.0.0.33 : 2023 May  2 15:21:27.206 UTC: …`). Such a stamp
+/// counts only when it ends in `:` or an unknown zone name follows it, so
+/// a date that starts ordinary content stays there.
+fn cisco_sequence<'a>(input: &'a [u8], options: &ParseOptions) -> Option<DeviceHeader<'a>> {
+    let input = input.strip_prefix(b": ").unwrap_or(input);
+    // Most content starts with a lower-case tag, which starts neither a
+    // sequence number nor a stamp, so it returns here without a scan.
+    if !matches!(input.first(), Some(b'0'..=b'9' | b'A'..=b'Z' | b'*' | b'.')) {
         return None;
     }
-    let after = one_space(after);
+    // A relay's sequence number may come before the device's own
+    // (`host1 5: 000006: *Jan  2 …`), so up to two are taken.
+    let (number, after) = match split_sequence(input) {
+        Some((number, after)) => (Some(number), after),
+        None => (None, input),
+    };
+    let (second, after) = match number.and_then(|_| split_sequence(after)) {
+        Some((second, rest)) => (Some(second), rest),
+        None => (None, after),
+    };
+    if number.is_none() && !may_start_device_stamp(after) {
+        return None;
+    }
     if let Ok(Some((inner, rest))) = timestamp_at(after, options) {
-        return Some((number, Some(inner), skip_spaces(rest)));
+        let stamp = &after[..after.len() - rest.len()];
+        if number.is_none() && !stamp.ends_with(b":") && unknown_zone(rest).is_none() {
+            return None;
+        }
+        let (zone, rest) = match unknown_zone(rest) {
+            Some((zone, rest)) => (Some(zone), rest),
+            None => (None, rest),
+        };
+        return Some(DeviceHeader {
+            sequence: [number, second],
+            timestamp: Some(inner),
+            unsynchronised: after.first() == Some(&b'*'),
+            zone,
+            rest: skip_spaces(rest),
+        });
     }
     let (next, _) = word(after);
-    is_cisco_mnemonic(next).then_some((number, None, after))
+    (number.is_some() && is_cisco_mnemonic(next)).then_some(DeviceHeader {
+        sequence: [number, second],
+        timestamp: None,
+        unsynchronised: false,
+        zone: None,
+        rest: after,
+    })
+}
+
+/// Splits off a Cisco sequence number (`000123:`, a 32-bit counter, so
+/// ten digits at most) without its `:`, and the input after its space.
+fn split_sequence(input: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (first, after) = word(input);
+    let number = first.strip_suffix(b":")?;
+    let is_number = (1..=10).contains(&number.len()) && number.iter().all(u8::is_ascii_digit);
+    is_number.then(|| (number, one_space(after)))
 }
 
 #[cfg(test)]
@@ -1023,5 +1481,230 @@ mod tests {
         let parsed = ok(b"1234: RP/0/RSP0/CPU0:Jun 15 02:35:28.123 UTC: ifmgr[227]: down");
         assert_eq!(parsed.hostname.as_deref(), Some("RP/0/RSP0/CPU0"));
         assert_eq!(parsed.msgid.as_deref(), Some("1234"));
+    }
+
+    #[test]
+    fn cisco_unknown_zone_after_device_stamp() {
+        let parsed = ok(b"84027: Jun 15 02:35:28.123 DST: %SYS-5-CONFIG_I: Configured");
+        assert_eq!(parsed.hostname, None);
+        assert_eq!(parsed.msgid.as_deref(), Some("84027"));
+        assert_eq!(parsed.app_name.as_deref(), Some("%SYS-5-CONFIG_I"));
+        assert_eq!(parsed.message, "DST: Configured");
+        let parsed = ok(b"host1: Jun 15 02:35:28.123 CST: %SYS-5-CONFIG_I: Configured");
+        assert_eq!(parsed.hostname.as_deref(), Some("host1"));
+        assert_eq!(parsed.app_name.as_deref(), Some("%SYS-5-CONFIG_I"));
+        assert_eq!(parsed.message, "CST: Configured");
+    }
+
+    #[test]
+    fn uppercase_hostname_after_plain_stamp_stays_hostname() {
+        let parsed = ok(b"Jun 15 02:35:28 ASA: %ASA-6-302013: Built");
+        assert_eq!(parsed.hostname.as_deref(), Some("ASA"));
+        assert_eq!(parsed.app_name.as_deref(), Some("%ASA-6-302013"));
+        let parsed = ok(b"2024-06-15T02:35:28.123Z FW: %ASA-6-302013: Built");
+        assert_eq!(parsed.hostname.as_deref(), Some("FW"));
+    }
+
+    #[test]
+    fn cisco_asa_space_before_colon_and_double_space() {
+        for input in [
+            &b"Jun 15 02:35:28 host1 : %ASA-3-003164: TCP access denied"[..],
+            b"2026-06-15T02:35:28Z host1  %ASA-3-003164: TCP access denied",
+        ] {
+            let parsed = ok(input);
+            assert_eq!(parsed.hostname.as_deref(), Some("host1"));
+            assert_eq!(parsed.app_name.as_deref(), Some("%ASA-3-003164"));
+            assert_eq!(parsed.message, "TCP access denied");
+        }
+    }
+
+    #[test]
+    fn double_space_before_text_keeps_empty_tag() {
+        let parsed = ok(b"Oct 30 16:05:54 opsaudit  {\"username\": \"admin\"}");
+        assert_eq!(parsed.hostname.as_deref(), Some("opsaudit"));
+        assert_eq!(parsed.app_name, None);
+        let parsed = ok(b"Jun 15 02:35:28 host1 : not a tag: text");
+        assert_eq!(parsed.app_name, None);
+        assert_eq!(parsed.message, "not a tag: text");
+    }
+
+    #[test]
+    fn f5_and_ubiquiti_level_word_before_tag() {
+        let parsed = ok(b"Jun 15 02:35:28 bigip1 notice mcpd[5678]: 01070638:5: Pool down");
+        assert_eq!(parsed.hostname.as_deref(), Some("bigip1"));
+        assert_eq!(parsed.app_name.as_deref(), Some("mcpd"));
+        assert_eq!(parsed.procid.as_deref(), Some("5678"));
+        assert_eq!(parsed.message, "notice 01070638:5: Pool down");
+        let parsed = ok(b"May  5 20:46:45 gw1 user.info kernel: TTL=126 ID=15317");
+        assert_eq!(parsed.app_name.as_deref(), Some("kernel"));
+        assert_eq!(parsed.message, "user.info TTL=126 ID=15317");
+    }
+
+    #[test]
+    fn level_word_without_tag_is_content() {
+        let parsed = ok(b"Jun 15 02:35:28 host1 info is missing");
+        assert_eq!(parsed.app_name, None);
+        assert_eq!(parsed.message, "info is missing");
+        let parsed = ok(b"Jun 15 02:35:28 host1 foo.info kernel: x");
+        assert_eq!(parsed.app_name, None);
+    }
+
+    #[test]
+    fn cisco_apic_bare_mnemonic_is_tag() {
+        let parsed = ok(b"Jul 22 22:45:28 apic1 %LOG_LOCAL0-2-SYSTEM_MSG [F0110][soaking] x");
+        assert_eq!(parsed.hostname.as_deref(), Some("apic1"));
+        assert_eq!(parsed.app_name.as_deref(), Some("%LOG_LOCAL0-2-SYSTEM_MSG"));
+        assert_eq!(parsed.message, "[F0110][soaking] x");
+        for word in [
+            &b"%HOME"[..],
+            b"%A-B",
+            b"%A-9-B",
+            b"%a-1-b",
+            b"%-1-B",
+            b"%A-1-",
+        ] {
+            assert!(
+                !is_bare_cisco_mnemonic(word),
+                "{:?}",
+                core::str::from_utf8(word)
+            );
+        }
+    }
+
+    #[test]
+    fn cisco_aironet_hostname_with_colon() {
+        let input = b"6642: AP:abcd.9876.0123: *Jul  9 09:06:15.007: %DOT11-4-CCMP_REPLAY: Client";
+        let parsed = ok(input);
+        assert_eq!(parsed.hostname.as_deref(), Some("AP:abcd.9876.0123"));
+        assert_eq!(parsed.msgid.as_deref(), Some("6642"));
+        assert_eq!(parsed.app_name.as_deref(), Some("%DOT11-4-CCMP_REPLAY"));
+        assert_eq!(parsed.message, "Client");
+    }
+
+    #[test]
+    fn cisco_bare_hostname_between_sequences() {
+        let input = b"3132517: 192.0.2.2 3132513: Jul 14 2023 08:23:43.398 UTC: %FOO-6-BAR: x";
+        let parsed = ok(input);
+        assert_eq!(parsed.hostname.as_deref(), Some("192.0.2.2"));
+        assert_eq!(parsed.msgid.as_deref(), Some("3132517,3132513"));
+        assert_eq!(stamp(&parsed), "2023-07-14T08:23:43.398+00:00");
+        let parsed = ok(b": 2023host Aug 27 21:40:50 PDT: %SNMPD-6-INFO: x");
+        assert_eq!(parsed.hostname.as_deref(), Some("2023host"));
+        assert_eq!(parsed.app_name.as_deref(), Some("%SNMPD-6-INFO"));
+    }
+
+    #[test]
+    fn cisco_device_hostname_after_relay_hostname() {
+        let input =
+            b"Jul 13 08:23:43 192.0.2.2 sw01: 3132779: Jul 14 2023 08:23:43.398 UTC: %FOO-6-BAR: x";
+        let parsed = ok(input);
+        assert_eq!(parsed.hostname.as_deref(), Some("sw01"));
+        assert_eq!(parsed.msgid.as_deref(), Some("3132779"));
+        assert_eq!(stamp(&parsed), "2023-07-14T08:23:43.398+00:00");
+        assert_eq!(parsed.message, "192.0.2.2 x");
+        // A tag before a mnemonic stays a tag (Arista EOS).
+        let parsed = ok(b"Jun 15 02:35:28 arista1 Ebra: %LINEPROTO-5-UPDOWN: up");
+        assert_eq!(parsed.hostname.as_deref(), Some("arista1"));
+        assert_eq!(parsed.app_name.as_deref(), Some("Ebra"));
+        let parsed = ok(b"Jun 15 02:35:28 arista1 Acl: 100: %ACL-6-IPACCESS: list denied");
+        assert_eq!(parsed.hostname.as_deref(), Some("arista1"));
+        assert_eq!(parsed.app_name.as_deref(), Some("Acl"));
+        assert_eq!(parsed.message, "100: %ACL-6-IPACCESS: list denied");
+    }
+
+    #[test]
+    fn nxos_stamp_after_empty_sequence_ends_header() {
+        let parsed = ok(b": 2023 May  2 12:55:19 UTC: last message repeated 1 times");
+        assert_eq!(parsed.hostname, None);
+        assert_eq!(parsed.app_name, None);
+        assert_eq!(parsed.message, "last message repeated 1 times");
+    }
+
+    #[test]
+    fn nxos_device_stamp_after_relay_hostname() {
+        let input = b"May  2 15:21:27 AC2018 : 2023 May  2 15:21:27.206 UTC: %ETHPORT-5-IF_UP: up";
+        let parsed = ok(input);
+        assert_eq!(parsed.hostname.as_deref(), Some("AC2018"));
+        assert_eq!(stamp(&parsed), "2023-05-02T15:21:27.206+00:00");
+        assert_eq!(parsed.app_name.as_deref(), Some("%ETHPORT-5-IF_UP"));
+        let input = b"May  3 13:55:35 192.0.2.35 2023 May  3 13:55:35.928 AEST: last message";
+        let parsed = ok(input);
+        assert_eq!(stamp(&parsed), "2023-05-03T13:55:35.928+00:00");
+        assert_eq!(parsed.message, "AEST: last message");
+        let parsed = ok(b"May  3 13:55:35 sr1 AEST: %SFF8472-3-THRESHOLD_VIOLATION: high");
+        assert_eq!(
+            parsed.app_name.as_deref(),
+            Some("%SFF8472-3-THRESHOLD_VIOLATION")
+        );
+        assert_eq!(parsed.message, "AEST: high");
+    }
+
+    #[test]
+    fn date_starting_content_after_hostname_stays() {
+        let parsed = ok(b"Jun 15 02:35:28 host1 2026-06-15 02:35:28,123 INFO started");
+        assert_eq!(parsed.hostname.as_deref(), Some("host1"));
+        assert_eq!(stamp(&parsed), "2024-06-15T02:35:28+00:00");
+        assert_eq!(parsed.message, "2026-06-15 02:35:28,123 INFO started");
+    }
+
+    #[test]
+    fn relay_header_before_raw_cisco_message() {
+        let input =
+            b"Aug 22 05:11:06 sw1.example.net <189>2: *Jan  2 00:00:43.167: %LINK-5-UPDOWN: down";
+        let parsed = parse(input, &options(), false).unwrap();
+        assert_eq!(parsed.hostname.as_deref(), Some("sw1.example.net"));
+        assert_eq!(parsed.inner_pri.map(Pri::value), Some(189));
+        assert_eq!(parsed.msgid.as_deref(), Some("2"));
+        assert_eq!(parsed.app_name.as_deref(), Some("%LINK-5-UPDOWN"));
+        assert_eq!(parsed.message, "down");
+        // The relay's stamp, because `*` marks an unsynchronised clock.
+        assert_eq!(stamp(&parsed), "2023-08-22T05:11:06+00:00");
+        let input = b"Aug 22 05:11:06 sw1 <189>5: 000006: *Jan  2 00:00:55.733: %SYS-5-X: off";
+        let parsed = parse(input, &options(), false).unwrap();
+        assert_eq!(parsed.msgid.as_deref(), Some("5,000006"));
+        assert_eq!(parsed.app_name.as_deref(), Some("%SYS-5-X"));
+        let parsed = ok(b"Aug 22 05:11:06 host1 <501093> text");
+        assert_eq!(parsed.inner_pri, None);
+        assert_eq!(parsed.message, "<501093> text");
+    }
+
+    #[test]
+    fn zone_word_at_end_of_input() {
+        assert_eq!(unknown_zone_word(b"A"), None);
+        assert_eq!(unknown_zone_word(b"AB"), None);
+        assert_eq!(unknown_zone_word(b"AB:"), Some((&b"AB:"[..], &b""[..])));
+        assert_eq!(unknown_zone_word(b"ABCDEF: x"), None);
+        assert_eq!(unknown_zone_word(b"AB:x"), None);
+        let parsed = ok(b"Jun 15 02:35:28 host1 A");
+        assert_eq!(parsed.message, "A");
+    }
+
+    #[test]
+    fn unifi_hostname_written_twice() {
+        let input = b"Feb 12 09:50:07 udm1 udm1 ubios-udapi-server[3117]: svc: restart";
+        let parsed = ok(input);
+        assert_eq!(parsed.hostname.as_deref(), Some("udm1"));
+        assert_eq!(parsed.app_name.as_deref(), Some("ubios-udapi-server"));
+        assert_eq!(parsed.procid.as_deref(), Some("3117"));
+        assert_eq!(parsed.message, "svc: restart");
+        let parsed = ok(b"Feb 12 09:50:07 udm1 udm1 is back");
+        assert_eq!(parsed.message, "udm1 is back");
+    }
+
+    #[test]
+    fn fortigate_body_behind_relay_header() {
+        let input = b"Jul 19 11:08:59 _gateway date=2024-07-19 time=11:05:36 devname=fw1 logid=13";
+        let parsed = parse(input, &options(), false).unwrap();
+        assert_eq!(parsed.hostname.as_deref(), Some("fw1"));
+        assert_eq!(stamp(&parsed), "2024-07-19T11:05:36+00:00");
+        assert_eq!(parsed.app_name, None);
+        assert_eq!(
+            parsed.message,
+            "_gateway date=2024-07-19 time=11:05:36 devname=fw1 logid=13"
+        );
+        // Key-value text that names no device or time stays content.
+        let parsed = ok(b"Jul 19 11:08:59 host1 user=admin action=login");
+        assert_eq!(parsed.hostname.as_deref(), Some("host1"));
+        assert_eq!(parsed.message, "user=admin action=login");
     }
 }

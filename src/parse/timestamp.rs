@@ -1,7 +1,9 @@
 //! Timestamps: RFC 5424's RFC 3339 profile and the BSD `Mmm dd hh:mm:ss`
 //! of RFC 3164 with the variants devices send.
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{
+    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc,
+};
 use nom::bytes::complete::{tag, take_while_m_n};
 use nom::character::complete::char;
 use nom::combinator::{map, opt};
@@ -42,12 +44,18 @@ fn secfrac(input: &[u8]) -> Res<'_, u32> {
     if count == 0 {
         return fail("expected digits after '.'");
     }
+    Ok((&rest[count..], nanoseconds(&rest[..count])))
+}
+
+/// Reads the digits of a fraction of a second as nanoseconds, ignoring
+/// digits past the ninth.
+fn nanoseconds(digits: &[u8]) -> u32 {
     let mut nanos = 0u32;
     for position in 0..9 {
-        let digit = rest.get(position).filter(|_| position < count);
+        let digit = digits.get(position);
         nanos = nanos * 10 + digit.map_or(0, |d| u32::from(d - b'0'));
     }
-    Ok((&rest[count..], nanos))
+    nanos
 }
 
 /// Builds a time of day, mapping a leap second `:60` to chrono's
@@ -142,6 +150,7 @@ pub fn iso_timestamp(input: &[u8], default_offset: FixedOffset) -> Res<'_, DateT
     let (rest, date) = full_date(input)?;
     let (rest, _) = nom::branch::alt((char('T'), char('t'), char(' '))).parse(rest)?;
     let (rest, time) = partial_time(rest)?;
+    let (rest, time) = comma_fraction(rest, time)?;
     let (rest, offset) = opt(time_offset).parse(rest)?;
     let local = NaiveDateTime::new(date, time);
     match local
@@ -150,6 +159,27 @@ pub fn iso_timestamp(input: &[u8], default_offset: FixedOffset) -> Res<'_, DateT
     {
         Some(timestamp) => Ok((rest, timestamp)),
         None => fail("out of range"),
+    }
+}
+
+/// Parses a fraction of a second written with a comma (`06:04:24,445`),
+/// which ISO 8601 allows and Aruba ClearPass and Java loggers send, and
+/// adds it to `time`. Input without `,` and a digit is returned unchanged.
+fn comma_fraction(input: &[u8], time: NaiveTime) -> Res<'_, NaiveTime> {
+    let [b',', digit, ..] = input else {
+        return Ok((input, time));
+    };
+    if !digit.is_ascii_digit() || time.nanosecond() != 0 {
+        return Ok((input, time));
+    }
+    let count = input[1..]
+        .iter()
+        .take_while(|byte| byte.is_ascii_digit())
+        .count();
+    let nanos = nanoseconds(&input[1..1 + count]);
+    match time.with_nanosecond(nanos) {
+        Some(time) => Ok((&input[1 + count..], time)),
+        None => Ok((input, time)),
     }
 }
 
@@ -189,6 +219,37 @@ pub fn slash_timestamp(
     }
 }
 
+/// Parses Sophos UTM's `YYYY:MM:DD-hh:mm:ss`, in which month and day may
+/// lack their padding (`2016:1:29-06:09:59`). UTM writes local time
+/// without a zone, so `default_offset` applies.
+pub fn sophos_utm_timestamp(
+    input: &[u8],
+    default_offset: FixedOffset,
+) -> Res<'_, DateTime<FixedOffset>> {
+    let one_or_two = || take_while_m_n(1, 2, |byte: u8| byte.is_ascii_digit());
+    let (rest, (year, _, month, _, day, _)) = (
+        digits(4),
+        char(':'),
+        one_or_two(),
+        char(':'),
+        one_or_two(),
+        char('-'),
+    )
+        .parse(input)?;
+    let number = |text: &[u8]| text.iter().fold(0, |acc, d| acc * 10 + u32::from(d - b'0'));
+    let Some(date) = NaiveDate::from_ymd_opt(year as i32, number(month), number(day)) else {
+        return fail_value("date out of range");
+    };
+    let (rest, time) = partial_time(rest)?;
+    match NaiveDateTime::new(date, time)
+        .and_local_timezone(default_offset)
+        .single()
+    {
+        Some(timestamp) => Ok((rest, timestamp)),
+        None => fail("out of range"),
+    }
+}
+
 fn timestamp_error(reason: &'static str) -> nom::Err<ParseError> {
     nom::Err::Error(ParseError::Timestamp(reason))
 }
@@ -205,7 +266,16 @@ const MONTHS: [&[u8; 3]; 12] = [
     b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec",
 ];
 
-/// Parses an English three-letter month name in any letter case.
+/// The letters of each month's full English name after its first three,
+/// in the order of [`MONTHS`].
+const MONTH_ENDINGS: [&[u8]; 12] = [
+    b"uary", b"ruary", b"ch", b"il", b"", b"e", b"y", b"ust", b"tember", b"ober", b"ember",
+    b"ember",
+];
+
+/// Parses an English month name in any letter case: the three-letter
+/// abbreviation of RFC 3164 § 4.1.2, or the full name (`July`) or `Sept`
+/// as Cisco APIC and other senders print them.
 fn month(input: &[u8]) -> Res<'_, u32> {
     let Some(name) = input.get(..3) else {
         return fail("expected a month name");
@@ -215,10 +285,23 @@ fn month(input: &[u8]) -> Res<'_, u32> {
         name[1].to_ascii_lowercase(),
         name[2].to_ascii_lowercase(),
     ];
-    match MONTHS.iter().position(|known| **known == lower) {
-        Some(index) => Ok((&input[3..], index as u32 + 1)),
-        None => fail("expected a month name"),
+    let Some(index) = MONTHS.iter().position(|known| **known == lower) else {
+        return fail("expected a month name");
+    };
+    let rest = &input[3..];
+    let letters = rest
+        .iter()
+        .take_while(|byte| byte.is_ascii_alphabetic())
+        .count();
+    let ending = &rest[..letters];
+    let full = MONTH_ENDINGS[index];
+    let known = ending.is_empty()
+        || ending.eq_ignore_ascii_case(full)
+        || (index == 8 && ending.eq_ignore_ascii_case(b"t"));
+    if !known {
+        return fail("expected a month name");
     }
+    Ok((&rest[letters..], index as u32 + 1))
 }
 
 /// Parses a day of month: one or two digits, space-padded or not
@@ -487,6 +570,50 @@ mod tests {
             Err(nom::Err::Error(error) | nom::Err::Failure(error)) => Err(error),
             Err(nom::Err::Incomplete(_)) => unreachable!("complete parsers"),
         }
+    }
+
+    #[test]
+    fn full_month_names_and_sept() {
+        for (input, month) in [
+            (&b"July 22 22:45:28"[..], 7),
+            (b"september 1 00:00:00", 9),
+            (b"Sept 1 00:00:00", 9),
+            (b"JANUARY 5 10:00:00", 1),
+            (b"May 5 10:00:00", 5),
+        ] {
+            let (_, stamp) = bsd_timestamp(input).unwrap();
+            assert_eq!(stamp.month, month, "{:?}", core::str::from_utf8(input));
+        }
+        for input in [
+            &b"Julx 22 22:45:28"[..],
+            b"Junk 15 02:35:28",
+            b"Mayday 5 10:00:00",
+        ] {
+            assert!(bsd_timestamp(input).is_err());
+        }
+    }
+
+    #[test]
+    fn sophos_utm_stamp() {
+        let (rest, stamp) = sophos_utm_timestamp(b"2023:04:28-11:28:41 utm1", utc()).unwrap();
+        assert_eq!(stamp.to_rfc3339(), "2023-04-28T11:28:41+00:00");
+        assert_eq!(rest, b" utm1");
+        let (_, stamp) = sophos_utm_timestamp(b"2016:1:29-06:09:59", utc()).unwrap();
+        assert_eq!(stamp.to_rfc3339(), "2016-01-29T06:09:59+00:00");
+        assert!(matches!(
+            sophos_utm_timestamp(b"2023:02:30-00:00:00", utc()),
+            Err(nom::Err::Failure(_))
+        ));
+        assert!(sophos_utm_timestamp(b"2023-04-28T11:28:41", utc()).is_err());
+    }
+
+    #[test]
+    fn iso_comma_fraction() {
+        let (rest, stamp) = iso_timestamp(b"2023-09-27 06:04:24,445 host", utc()).unwrap();
+        assert_eq!(stamp.to_rfc3339(), "2023-09-27T06:04:24.445+00:00");
+        assert_eq!(rest, b" host");
+        let (rest, _) = iso_timestamp(b"2023-09-27 06:04:24,x", utc()).unwrap();
+        assert_eq!(rest, b",x");
     }
 
     #[test]

@@ -155,7 +155,55 @@ pub fn parse<'a>(input: &'a [u8], options: &ParseOptions) -> Option<Parsed<'a>> 
         procid: None,
         msgid: None,
         message: text(input),
+        inner_pri: None,
     })
+}
+
+/// Parses Cisco Meraki's header, `1 1781490928.123456789 MX84 flows …`
+/// after PRI: a `1` where RFC 5424 has VERSION, seconds since the Unix
+/// epoch with up to nine decimals, the device name and a log category
+/// (`flows`, `events`, `urls`, `ids-alerts`, …). The category becomes
+/// `app_name` because it names the Meraki subsystem that logged. Returns
+/// `None` for anything else.
+pub fn meraki(input: &[u8]) -> Option<Parsed<'_>> {
+    let rest = input.strip_prefix(b"1 ")?;
+    let stamp_len = rest.iter().position(|byte| *byte == b' ')?;
+    let timestamp = epoch_with_fraction(&rest[..stamp_len])?;
+    let rest = &rest[stamp_len + 1..];
+    let mut words = rest.splitn(3, |byte| *byte == b' ');
+    let hostname = words.next().filter(|word| !word.is_empty())?;
+    let category = words.next().filter(|word| !word.is_empty())?;
+    let message = words.next().unwrap_or_default();
+    Some(Parsed {
+        timestamp: Some(timestamp),
+        hostname: Some(text(hostname)),
+        app_name: Some(text(category)),
+        procid: None,
+        msgid: None,
+        message: text(message),
+        inner_pri: None,
+    })
+}
+
+/// Parses `1781490928.123456789`: ten digits of seconds since the Unix
+/// epoch, a `.` and one to nine digits of fraction, in UTC.
+fn epoch_with_fraction(value: &[u8]) -> Option<DateTime<FixedOffset>> {
+    let (seconds, fraction) = value.split_at(value.iter().position(|byte| *byte == b'.')?);
+    let fraction = &fraction[1..];
+    let digits = |part: &[u8]| part.iter().all(u8::is_ascii_digit);
+    if seconds.len() != 10 || !(1..=9).contains(&fraction.len()) {
+        return None;
+    }
+    if !digits(seconds) || !digits(fraction) {
+        return None;
+    }
+    let whole = epoch_time(seconds)?;
+    let nanos = fraction
+        .iter()
+        .chain(core::iter::repeat(&b'0'))
+        .take(9)
+        .fold(0i64, |acc, digit| acc * 10 + i64::from(digit - b'0'));
+    Some(whole + chrono::Duration::nanoseconds(nanos))
 }
 
 #[cfg(test)]
@@ -165,6 +213,30 @@ mod tests {
 
     fn options() -> ParseOptions {
         ParseOptions::new(DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap())
+    }
+
+    #[test]
+    fn meraki_epoch_header() {
+        let input = b"1 1647479055.795119971 MR_device_2 events type=dfs_event radio='2'";
+        let parsed = meraki(input).unwrap();
+        let stamp = parsed.timestamp.unwrap().to_rfc3339();
+        assert_eq!(stamp, "2022-03-17T01:04:15.795119971+00:00");
+        assert_eq!(parsed.hostname.as_deref(), Some("MR_device_2"));
+        assert_eq!(parsed.app_name.as_deref(), Some("events"));
+        assert_eq!(parsed.message, "type=dfs_event radio='2'");
+    }
+
+    #[test]
+    fn meraki_rejects_other_headers() {
+        for input in [
+            &b"1 2024-01-05T10:00:00Z host app - - - x"[..],
+            b"1 1647479055 MX84 events x",
+            b"1 1647479055.1234567890 MX84 events x",
+            b"1 1647479055.5 MX84",
+            b"2 1647479055.5 MX84 events x",
+        ] {
+            assert!(meraki(input).is_none(), "{:?}", core::str::from_utf8(input));
+        }
     }
 
     #[test]
