@@ -392,6 +392,8 @@ fn image_collects_over_user_networking() {
         console.contains("guest address 10.0.2.15 mask 255.255.255.0 gateway 10.0.2.2"),
         "{console}"
     );
+    // The kernel reports port 0 for bound sockets; logs name the real one.
+    assert!(!console.contains("0.0.0.0:0"), "{console}");
     for listener in ["udp 0.0.0.0:514", "tcp 0.0.0.0:514", "http 0.0.0.0:8080"] {
         assert!(
             console.contains(&format!("listening on {listener}")),

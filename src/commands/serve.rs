@@ -336,9 +336,6 @@ pub fn run(args: ServeArgs) -> ExitCode {
         head_timeout: timeout,
         write_timeout: timeout,
     };
-    let udp = udp.into_iter().map(|bound| bound.socket).collect();
-    let listeners = listeners.into_iter().map(|bound| bound.socket).collect();
-    let tcp = tcp.into_iter().map(|bound| bound.socket).collect();
     let mut running = match server::spawn(udp, listeners, &collector, &shutdown, limits) {
         Ok(running) => running,
         Err(error) => {

@@ -154,8 +154,19 @@ pub fn bind_tcp(listen: ListenAddr) -> Result<Vec<Bound<TcpListener>>, BindError
     }
 }
 
-trait LocalAddr {
+pub trait LocalAddr {
     fn local(&self) -> io::Result<SocketAddr>;
+}
+
+/// A socket bound elsewhere (tests bind `127.0.0.1:0`) is reported by
+/// `local_addr()`; the unspecified address when the platform cannot say.
+impl<S: LocalAddr> From<S> for Bound<S> {
+    fn from(socket: S) -> Bound<S> {
+        let addr = socket
+            .local()
+            .unwrap_or(SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, 0)));
+        Bound { socket, addr }
+    }
 }
 
 impl LocalAddr for UdpSocket {

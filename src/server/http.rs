@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::http::{self, Context, MAX_HEAD, Response};
 
+use super::bind::Bound;
 use super::throttle::Throttle;
 use super::timed_read::read_with_timeout;
 use super::{Collector, Shutdown};
@@ -68,12 +69,18 @@ struct Server {
 
 /// Accepts connections on `listener` until `shutdown` is triggered, serving
 /// each on its own thread.
-pub fn run(listener: TcpListener, collector: Arc<Collector>, shutdown: &Shutdown, limits: Limits) {
-    let name = match listener.local_addr() {
-        Ok(addr) => format!("http:{addr}"),
-        Err(_) => String::from("http"),
-    };
-    if let Ok(addr) = listener.local_addr() {
+pub fn run(
+    listener: Bound<TcpListener>,
+    collector: Arc<Collector>,
+    shutdown: &Shutdown,
+    limits: Limits,
+) {
+    let Bound {
+        socket: listener,
+        addr,
+    } = listener;
+    let name = format!("http:{addr}");
+    if addr.port() != 0 {
         // `accept` blocks; a connection to ourselves wakes it on shutdown.
         shutdown.on_trigger(move || {
             let _ = TcpStream::connect_timeout(&wake_address(addr), Duration::from_secs(1));

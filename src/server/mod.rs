@@ -15,6 +15,7 @@ pub mod throttle;
 pub mod timed_read;
 pub mod udp;
 
+pub use bind::Bound;
 pub use collector::Collector;
 pub use shutdown::Shutdown;
 
@@ -44,12 +45,13 @@ impl Running {
     /// by `shutdown` like the others.
     pub fn spawn_tcp(
         &mut self,
-        listeners: Vec<TcpListener>,
+        listeners: Vec<impl Into<Bound<TcpListener>>>,
         collector: &Arc<Collector>,
         shutdown: &Shutdown,
         limits: tcp::TcpLimits,
     ) -> std::io::Result<()> {
         for listener in listeners {
+            let listener = listener.into();
             let collector = Arc::clone(collector);
             let guard = StopGuard::new("tcp receiver", shutdown, &self.failed);
             self.threads.push(spawn_named("tcp", move || {
@@ -64,8 +66,8 @@ impl Running {
 /// Starts [`udp::threads`] threads per UDP socket and one accept thread
 /// per HTTP listener, all sharing `collector` and stopped by `shutdown`.
 pub fn spawn(
-    udp: Vec<UdpSocket>,
-    listeners: Vec<TcpListener>,
+    udp: Vec<impl Into<Bound<UdpSocket>>>,
+    listeners: Vec<impl Into<Bound<TcpListener>>>,
     collector: &Arc<Collector>,
     shutdown: &Shutdown,
     limits: http::Limits,
@@ -73,10 +75,14 @@ pub fn spawn(
     let failed = Arc::new(AtomicBool::new(false));
     let mut threads = Vec::new();
     for socket in udp {
+        let socket = socket.into();
         let turns = Arc::new(udp::Turns::default());
         let mut sockets = Vec::new();
         for _ in 1..udp::threads() {
-            sockets.push(socket.try_clone()?);
+            sockets.push(Bound {
+                socket: socket.socket.try_clone()?,
+                addr: socket.addr,
+            });
         }
         sockets.insert(0, socket);
         for (index, socket) in sockets.into_iter().enumerate() {
@@ -90,6 +96,7 @@ pub fn spawn(
         }
     }
     for listener in listeners {
+        let listener = listener.into();
         let collector = Arc::clone(collector);
         let guard = StopGuard::new("http server", shutdown, &failed);
         threads.push(spawn_named("http", move || {

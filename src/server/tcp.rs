@@ -16,6 +16,7 @@ use crate::framing::{DEFAULT_MAX_FRAME_SIZE, DecoderConfig, Frame, FrameDecoder}
 use crate::stats::{bump, decrement};
 use crate::store::Push;
 
+use super::bind::Bound;
 use super::http::wake_address;
 use super::throttle::Throttle;
 use super::timed_read::read_with_timeout;
@@ -79,14 +80,17 @@ struct Receiver {
 /// Accepts connections on `listener` until `shutdown` is triggered and
 /// ingests the frames each one sends, on a thread per connection.
 pub fn run(
-    listener: TcpListener,
+    listener: Bound<TcpListener>,
     collector: Arc<Collector>,
     shutdown: &Shutdown,
     limits: TcpLimits,
 ) {
-    let local = listener.local_addr().ok();
-    let name = local.map_or_else(|| String::from("tcp"), |addr| format!("tcp:{addr}"));
-    if let Some(addr) = local {
+    let Bound {
+        socket: listener,
+        addr,
+    } = listener;
+    let name = format!("tcp:{addr}");
+    if addr.port() != 0 {
         // `accept` blocks; a connection to ourselves wakes it on shutdown.
         shutdown.on_trigger(move || {
             let _ = TcpStream::connect_timeout(&wake_address(addr), Duration::from_secs(1));

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 
+use super::bind::Bound;
 use super::collector::ParsedBatch;
 use super::throttle::Throttle;
 use super::{Collector, Shutdown};
@@ -99,14 +100,14 @@ impl Turns {
 /// stored. A failing receive call is counted, logged (rate-limited) and
 /// retried, so no sender can stop the loop.
 pub fn run(
-    socket: UdpSocket,
+    bound: Bound<UdpSocket>,
     collector: Arc<Collector>,
     shutdown: &Shutdown,
     turns: &Turns,
     count_kernel_drops: bool,
 ) {
-    let local = socket.local_addr().ok();
-    let name = local.map_or_else(|| String::from("udp"), |addr| format!("udp:{addr}"));
+    let Bound { socket, addr } = bound;
+    let name = format!("udp:{addr}");
     if let Err(error) = socket.set_read_timeout(Some(POLL_INTERVAL)) {
         // Without a timeout the loop notices a shutdown only after the next datagram.
         log::warn!(
