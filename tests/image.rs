@@ -602,6 +602,9 @@ fn tap_client() {
 /// with one thread each if the caps were missing.
 const FLOOD_CONNECTIONS: usize = 300;
 
+/// The flood test guest's --tcp-max-connections.
+const FLOOD_TCP_CAP: u64 = 8;
+
 /// Idle and request-head timeout of the flood test's guest, in seconds.
 const FLOOD_TIMEOUT_SECONDS: u64 = 4;
 
@@ -622,16 +625,17 @@ fn open_idle(addr: SocketAddr, count: usize) -> Vec<TcpStream> {
 /// after [`DELIVERY_DEADLINE`].
 fn wait_for_stats(guest: &Guest, http: SocketAddr, what: &str, done: impl Fn(&Value) -> bool) {
     let start = Instant::now();
+    let mut last = Value::Null;
     loop {
         if let Some((200, body)) = try_get(http, "/stats") {
-            let stats: Value = serde_json::from_slice(&body).expect("/stats is JSON");
-            if done(&stats) {
+            last = serde_json::from_slice(&body).expect("/stats is JSON");
+            if done(&last) {
                 return;
             }
         }
         assert!(
             start.elapsed() < DELIVERY_DEADLINE,
-            "{what} within {DELIVERY_DEADLINE:?}; guest console:\n{}",
+            "{what} within {DELIVERY_DEADLINE:?}; last stats: {last}; guest console:\n{}",
             guest.console()
         );
         std::thread::sleep(Duration::from_millis(300));
@@ -673,7 +677,7 @@ fn image_survives_idle_connection_flood() {
             // are reached even when a loaded host delivers few of the
             // connections.
             "--tcp-max-connections",
-            "8",
+            &FLOOD_TCP_CAP.to_string(),
             "--max-connections",
             "4",
         ],
@@ -701,9 +705,14 @@ fn image_survives_idle_connection_flood() {
     drop(idle_http);
 
     // The guest must stay up, and count what it rejected over its caps
-    // and what it closed after the timeouts.
+    // and what it closed after the timeouts. Idle connections are closed
+    // only while more than half the slots are taken; below that a
+    // connection ends when the guest sees the client's close, which under
+    // a loaded host did not always arrive within the deadline.
     wait_for_stats(&guest, http, "TCP connections stayed open", |stats| {
-        stats["tcp_connections_open"].as_u64() == Some(0)
+        stats["tcp_connections_open"]
+            .as_u64()
+            .is_some_and(|open| open * 2 <= FLOOD_TCP_CAP)
     });
     let stats = get_json(http, "/stats");
     eprintln!("stats after the flood: {stats}");
