@@ -221,7 +221,7 @@ impl Query {
         }
         let host_passes = self.host.as_ref().is_none_or(|patterns| {
             let host = event.hostname.as_deref();
-            host.is_some_and(|host| patterns.iter().any(|pattern| pattern.is_match(host)))
+            host.is_some_and(|host| NamePattern::any_match(patterns, host))
         });
         let app_passes = self.app.as_ref().is_none_or(|pattern| {
             let app = event.app_name.as_deref();
@@ -404,13 +404,24 @@ impl NamePattern {
 
     /// Returns whether the whole of `name` matches, ignoring case.
     pub fn is_match(&self, name: &str) -> bool {
+        NamePattern::any_match(core::slice::from_ref(self), name)
+    }
+
+    /// Returns whether the whole of `name` matches one of `patterns`,
+    /// ignoring case. A name that is not ASCII is lowered once for all
+    /// patterns, not once per pattern.
+    pub fn any_match(patterns: &[NamePattern], name: &str) -> bool {
         if name.is_ascii() {
             let name = name.as_bytes();
-            return self.is_match_lowered(name.len(), |i| name[i].to_ascii_lowercase());
+            return patterns.iter().any(|pattern| {
+                pattern.is_match_lowered(name.len(), |i| name[i].to_ascii_lowercase())
+            });
         }
         let lowered = name.to_lowercase();
         let name = lowered.as_bytes();
-        self.is_match_lowered(name.len(), |i| name[i])
+        patterns
+            .iter()
+            .any(|pattern| pattern.is_match_lowered(name.len(), |i| name[i]))
     }
 
     /// Matches the lower-case name of `length` bytes whose byte `i` is
