@@ -146,6 +146,15 @@ impl Query {
                 }
                 // A comma lists several hosts: a HOSTNAME is a DNS name or
                 // an address (RFC 5424 § 6.2.4), neither of which has one.
+                // An empty item matches nothing, because no event has an
+                // empty hostname, so it is a typo (`fw1,,fw2`, `fw1,`).
+                if value.split(',').any(str::is_empty) {
+                    return Err(invalid(
+                        name,
+                        value,
+                        "hostnames separated by commas, none empty",
+                    ));
+                }
                 let patterns: Vec<NamePattern> = value.split(',').map(NamePattern::new).collect();
                 let wildcards = patterns.iter().filter(|p| p.has_wildcard()).count();
                 if wildcards > MAX_HOST_WILDCARDS {
@@ -159,6 +168,13 @@ impl Query {
                 }
                 // No list here: MikroTik sends comma-separated topics such
                 // as `system,info,account` as its tag.
+                if value.is_empty() {
+                    return Err(invalid(
+                        name,
+                        value,
+                        "an app name, with * for any characters",
+                    ));
+                }
                 self.app = Some(NamePattern::new(value));
             }
             "q" => {

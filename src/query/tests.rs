@@ -196,6 +196,21 @@ fn host_wildcards_limited() {
 }
 
 #[test]
+fn empty_names_rejected() {
+    for (name, value) in [
+        ("host", ""),
+        ("host", ","),
+        ("host", "fw1,"),
+        ("host", "a,,b"),
+        ("app", ""),
+    ] {
+        let error = Query::default().set(name, value).unwrap_err();
+        assert_eq!(error.name, name, "{name}={value:?}");
+    }
+    assert_eq!(Query::default().set("host", "*"), Ok(true));
+}
+
+#[test]
 fn names_longer_than_limit_rejected() {
     let long = "h".repeat(MAX_NAMES + 1);
     for name in ["host", "app"] {
