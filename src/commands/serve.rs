@@ -282,10 +282,13 @@ fn log_guest_address() {
 /// whichever thread stores next. With glibc's default of up to 8 arenas
 /// per core, each thread's arena kept the holes of events freed into it,
 /// and RSS settled 20% above `--capacity` for events of about 1,300 bytes
-/// from two UDP threads or 16 TCP connections; with one arena it stayed
-/// within 4%. Small requests still come from each thread's tcache
-/// without taking the arena's lock, and two flooding senders lost no more
-/// datagrams than before.
+/// from two UDP threads; with one arena it stayed within 4% (release
+/// build, 2-core VM). Small requests still come from each thread's
+/// tcache without the arena's lock, and in one run two flooding senders
+/// lost no more datagrams than before.
+///
+/// NOTE: 16 TCP connections sending such events still put RSS 18% above
+/// the capacity.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 #[allow(unsafe_code)]
 fn use_one_malloc_arena() {
