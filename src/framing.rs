@@ -13,7 +13,8 @@
 //! contain LF: Python's `logging.handlers.SysLogHandler` sends a traceback
 //! as one NUL-terminated message of many lines. So a frame that starts
 //! with `<` right after a frame that ended with NUL ends only at NUL, and
-//! its LFs stay in the message. The first frame of a stream is still cut
+//! its LFs stay in the message. An LF between the two (`NUL LF`) means
+//! LF framing again. The first frame of a stream is still cut
 //! at LF, because waiting to see which trailer comes would hold back every
 //! LF-framed message until the next one arrives. A stray NUL in an
 //! LF-framed stream is rarely followed directly by `<`. If it is, and the
@@ -400,6 +401,11 @@ impl FrameDecoder {
             return &input[1..];
         }
         if byte == b'\r' || byte == b'\n' || self.is_trailer(byte) {
+            // An LF between frames means the sender ends frames with LF
+            // (some write `NUL LF`), so the next frame ends at LF as well.
+            if byte == b'\n' {
+                self.ended_with_nul = false;
+            }
             self.state = State::Idle { spaces: 0 };
             return &input[1..];
         }

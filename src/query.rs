@@ -35,9 +35,15 @@ pub const MAX_PAGE_BYTES: usize = 8 << 20;
 pub const MAX_TEXT: usize = 1024;
 
 /// The longest `host` or `app` value accepted, in bytes: a few hostnames
-/// of 255 bytes, the RFC 5424 § 6.2.4 limit. With `*` the match costs up to
-/// this length times the field's length per event.
+/// of 255 bytes, the RFC 5424 § 6.2.4 limit.
 pub const MAX_NAMES: usize = 1024;
+
+/// The most patterns with `*` one `host` list may contain. Each costs up
+/// to two byte comparisons per byte of every stored hostname, so this
+/// bounds a query's work per event at about 16 linear scans of the
+/// hostname. Names without `*` are not limited: they are compared only
+/// with hostnames of their length.
+pub const MAX_HOST_WILDCARDS: usize = 16;
 
 /// The filters and paging of one query. Every filter that is set must pass.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -140,7 +146,21 @@ impl Query {
                 }
                 // A comma lists several hosts: a HOSTNAME is a DNS name or
                 // an address (RFC 5424 § 6.2.4), neither of which has one.
-                self.host = Some(value.split(',').map(NamePattern::new).collect());
+                // An empty item matches nothing, because no event has an
+                // empty hostname, so it is a typo (`fw1,,fw2`, `fw1,`).
+                if value.split(',').any(str::is_empty) {
+                    return Err(invalid(
+                        name,
+                        value,
+                        "hostnames separated by commas, none empty",
+                    ));
+                }
+                let patterns: Vec<NamePattern> = value.split(',').map(NamePattern::new).collect();
+                let wildcards = patterns.iter().filter(|p| p.has_wildcard()).count();
+                if wildcards > MAX_HOST_WILDCARDS {
+                    return Err(invalid(name, value, "at most 16 hostnames with *"));
+                }
+                self.host = Some(patterns);
             }
             "app" => {
                 if value.len() > MAX_NAMES {
@@ -148,6 +168,13 @@ impl Query {
                 }
                 // No list here: MikroTik sends comma-separated topics such
                 // as `system,info,account` as its tag.
+                if value.is_empty() {
+                    return Err(invalid(
+                        name,
+                        value,
+                        "an app name, with * for any characters",
+                    ));
+                }
                 self.app = Some(NamePattern::new(value));
             }
             "q" => {
@@ -210,7 +237,7 @@ impl Query {
         }
         let host_passes = self.host.as_ref().is_none_or(|patterns| {
             let host = event.hostname.as_deref();
-            host.is_some_and(|host| patterns.iter().any(|pattern| pattern.is_match(host)))
+            host.is_some_and(|host| NamePattern::any_match(patterns, host))
         });
         let app_passes = self.app.as_ref().is_none_or(|pattern| {
             let app = event.app_name.as_deref();
@@ -316,65 +343,156 @@ fn parse_facilities(value: &str) -> Result<u32, ParamError> {
 pub struct NamePattern {
     /// The pattern in lower case.
     lowered: String,
-    wildcard: bool,
+    /// The literal parts between the `*`s, or `None` without a `*`.
+    segments: Option<Vec<Segment>>,
+}
+
+/// The literal text between two `*`s of a [`NamePattern`], with its
+/// Knuth-Morris-Pratt table so it can be found in linear time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Segment {
+    bytes: Vec<u8>,
+    /// `fallback[i]`: the length of the longest proper prefix of
+    /// `bytes[..=i]` that is also its suffix.
+    fallback: Vec<usize>,
+}
+
+impl Segment {
+    fn new(bytes: &[u8]) -> Segment {
+        Segment {
+            bytes: bytes.to_vec(),
+            fallback: kmp_table(bytes),
+        }
+    }
+
+    /// Returns whether the segment is the text's bytes from `start` on.
+    fn is_at(&self, start: usize, byte: &impl Fn(usize) -> u8) -> bool {
+        self.bytes
+            .iter()
+            .enumerate()
+            .all(|(i, &expected)| byte(start + i) == expected)
+    }
+
+    /// Returns the end of the first occurrence of the segment in the
+    /// text's bytes `start..end`, using at most two byte comparisons per
+    /// byte of the text.
+    fn find_end(&self, start: usize, end: usize, byte: &impl Fn(usize) -> u8) -> Option<usize> {
+        if self.bytes.is_empty() {
+            return Some(start);
+        }
+        let mut matched = 0;
+        for t in start..end {
+            let current = byte(t);
+            loop {
+                if current == self.bytes[matched] {
+                    matched += 1;
+                    break;
+                }
+                if matched == 0 {
+                    break;
+                }
+                matched = self.fallback[matched - 1];
+            }
+            if matched == self.bytes.len() {
+                return Some(t + 1);
+            }
+        }
+        None
+    }
 }
 
 impl NamePattern {
     pub fn new(pattern: &str) -> NamePattern {
-        NamePattern {
-            lowered: pattern.to_lowercase(),
-            wildcard: pattern.contains('*'),
-        }
+        let lowered = pattern.to_lowercase();
+        let segments = lowered.contains('*').then(|| {
+            lowered
+                .split('*')
+                .map(|part| Segment::new(part.as_bytes()))
+                .collect()
+        });
+        NamePattern { lowered, segments }
+    }
+
+    /// Returns whether the pattern contains a `*`.
+    pub fn has_wildcard(&self) -> bool {
+        self.segments.is_some()
     }
 
     /// Returns whether the whole of `name` matches, ignoring case.
     pub fn is_match(&self, name: &str) -> bool {
+        NamePattern::any_match(core::slice::from_ref(self), name)
+    }
+
+    /// Returns whether the whole of `name` matches one of `patterns`,
+    /// ignoring case. A name that is not ASCII is lowered once for all
+    /// patterns, not once per pattern.
+    pub fn any_match(patterns: &[NamePattern], name: &str) -> bool {
         if name.is_ascii() {
             let name = name.as_bytes();
-            return self.is_match_lowered(name.len(), |i| name[i].to_ascii_lowercase());
+            return patterns.iter().any(|pattern| {
+                pattern.is_match_lowered(name.len(), |i| name[i].to_ascii_lowercase())
+            });
         }
         let lowered = name.to_lowercase();
         let name = lowered.as_bytes();
-        self.is_match_lowered(name.len(), |i| name[i])
+        patterns
+            .iter()
+            .any(|pattern| pattern.is_match_lowered(name.len(), |i| name[i]))
     }
 
     /// Matches the lower-case name of `length` bytes whose byte `i` is
     /// `byte(i)`, so ASCII names are folded without a copy.
+    ///
+    /// With `*`s the first literal part must start the name and the last
+    /// one end it, and each part between them is taken at its first
+    /// occurrence after the previous one: a later occurrence would leave
+    /// less room for the rest. Each part is found with Knuth-Morris-Pratt,
+    /// so the cost is linear in the name and the pattern, whatever the
+    /// pattern. Matching bytes is sound for UTF-8 because the literal
+    /// parts of the pattern are whole characters.
     fn is_match_lowered(&self, length: usize, byte: impl Fn(usize) -> u8) -> bool {
-        let pattern = self.lowered.as_bytes();
-        if !self.wildcard {
+        let Some(segments) = &self.segments else {
+            let pattern = self.lowered.as_bytes();
             return length == pattern.len() && (0..length).all(|i| byte(i) == pattern[i]);
+        };
+        // A pattern with a `*` splits into at least two parts.
+        let [first, middle @ .., last] = segments.as_slice() else {
+            return false;
+        };
+        if length < first.bytes.len() + last.bytes.len() {
+            return false;
         }
-        glob(pattern, length, byte)
+        let end = length - last.bytes.len();
+        if !first.is_at(0, &byte) || !last.is_at(end, &byte) {
+            return false;
+        }
+        let mut start = first.bytes.len();
+        for segment in middle {
+            match segment.find_end(start, end, &byte) {
+                Some(found) => start = found,
+                None => return false,
+            }
+        }
+        true
     }
 }
 
-/// Matches a text of `length` bytes, byte `i` being `byte(i)`, against
-/// `pattern`, where `*` matches any bytes. On a mismatch it retries from
-/// the last `*` one byte further on, so the cost is at most the product of
-/// the lengths, never exponential. Matching bytes is sound for UTF-8
-/// because the literal parts of the pattern are whole characters.
-fn glob(pattern: &[u8], length: usize, byte: impl Fn(usize) -> u8) -> bool {
-    let (mut p, mut t) = (0, 0);
-    // The pattern position after the last `*` and the text position it
-    // was last tried from.
-    let mut retry: Option<(usize, usize)> = None;
-    while t < length {
-        if pattern.get(p) == Some(&b'*') {
-            p += 1;
-            retry = Some((p, t));
-        } else if pattern.get(p) == Some(&byte(t)) {
-            p += 1;
-            t += 1;
-        } else if let Some((star_p, star_t)) = retry {
-            p = star_p;
-            t = star_t + 1;
-            retry = Some((star_p, t));
-        } else {
-            return false;
+/// Returns the Knuth-Morris-Pratt failure table of `needle`: entry `i` is
+/// the length of the longest proper prefix of `needle[..=i]` that is also
+/// its suffix.
+fn kmp_table(needle: &[u8]) -> Vec<usize> {
+    let mut fallback = alloc::vec![0; needle.len()];
+    let mut length = 0;
+    for i in 1..needle.len() {
+        while length > 0 && needle[i] != needle[length] {
+            length = fallback[length - 1];
         }
+        if needle[i] == needle[length] {
+            length += 1;
+        }
+        fallback[i] = length;
     }
-    pattern[p..].iter().all(|&b| b == b'*')
+    fallback
 }
 
 /// A case-insensitive substring search, prepared once per query.
@@ -404,17 +522,7 @@ impl TextMatcher {
             };
         }
         let needle: Vec<u8> = needle.bytes().map(|b| b.to_ascii_lowercase()).collect();
-        let mut fallback = alloc::vec![0; needle.len()];
-        let mut length = 0;
-        for i in 1..needle.len() {
-            while length > 0 && needle[i] != needle[length] {
-                length = fallback[length - 1];
-            }
-            if needle[i] == needle[length] {
-                length += 1;
-            }
-            fallback[i] = length;
-        }
+        let fallback = kmp_table(&needle);
         TextMatcher {
             needle,
             fallback,

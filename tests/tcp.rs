@@ -345,6 +345,38 @@ fn idle_connection_is_closed() {
 }
 
 #[test]
+fn trickled_spaces_do_not_hold_slot() {
+    let limits = TcpLimits {
+        idle_timeout: Duration::from_secs(1),
+        max_connections: 1,
+        ..TcpLimits::default()
+    };
+    let server = TcpServer::start(limits);
+    let mut trickle = connect(server.tcp);
+    trickle.write_all(b"<13>trickleA\n").unwrap();
+    assert_eq!(wait_for_events(server.http, "trickleA", 1).len(), 1);
+    // Bytes that separate frames (spaces, LF, CRLF, NUL) for up to ten
+    // times the timeout. Writes fail once the receiver has closed.
+    let mut closed = false;
+    for byte in b"  \n \r\n\0 \n\n  \n".iter().cycle().take(50) {
+        if trickle.write_all(&[*byte]).is_err() {
+            closed = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        closed,
+        "the receiver kept a connection that sent only spaces"
+    );
+    let stats = server.wait_for("an idle timeout", |stats| {
+        stats["tcp_idle_timeouts"] == 1 && stats["tcp_connections_open"] == 0
+    });
+    assert_eq!(stats["tcp_idle_timeouts"], 1);
+    tcp_round_trip(server.tcp, server.http, "<13>trickleB", "trickleB");
+}
+
+#[test]
 fn idle_connection_kept_while_slots_free() {
     let limits = TcpLimits {
         idle_timeout: Duration::from_secs(1),

@@ -275,7 +275,39 @@ fn log_guest_address() {
     );
 }
 
+/// Makes every thread allocate from one glibc malloc arena, unless
+/// `MALLOC_ARENA_MAX` already says how many.
+///
+/// Events are parsed on the receive and connection threads and evicted on
+/// whichever thread stores next. With glibc's default of up to 8 arenas
+/// per core, each thread's arena kept the holes of events freed into it,
+/// and RSS settled 20% above `--capacity` for events of about 1,300 bytes
+/// from two UDP threads; with one arena it stayed within 4% (release
+/// build, 2-core VM). Small requests still come from each thread's
+/// tcache without the arena's lock, and in one run two flooding senders
+/// lost no more datagrams than before.
+///
+/// NOTE: 16 TCP connections sending such events still put RSS 18% above
+/// the capacity.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+fn use_one_malloc_arena() {
+    if std::env::var_os("MALLOC_ARENA_MAX").is_some() {
+        return;
+    }
+    // SAFETY: mallopt changes an allocator setting and touches no memory
+    // of ours; it runs before the receive threads start.
+    let changed = unsafe { libc::mallopt(libc::M_ARENA_MAX, 1) };
+    if changed == 0 {
+        log::warn!(
+            "mallopt(M_ARENA_MAX, 1) failed: memory use may exceed --capacity by 20% or more"
+        );
+    }
+}
+
 pub fn run(args: ServeArgs) -> ExitCode {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    use_one_malloc_arena();
     // TCP is off unless --tcp is given, so it is named only then.
     let tcp = if args.tcp.is_empty() {
         String::new()

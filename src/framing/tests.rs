@@ -180,6 +180,17 @@ fn cases() -> Vec<Case> {
             ],
         ),
         case(
+            "an LF after a NUL trailer keeps LF framing",
+            b"<1>a\0\n<2>b\n<3>c\0\r\n<4>d\n<5>e\n",
+            vec![
+                frame(b"<1>a", Nt, CLEAN),
+                frame(b"<2>b", Nt, CLEAN),
+                frame(b"<3>c", Nt, CLEAN),
+                frame(b"<4>d", Nt, CLEAN),
+                frame(b"<5>e", Nt, CLEAN),
+            ],
+        ),
+        case(
             "a stray NUL before text keeps LF framing",
             b"<1>a\0b\n<2>c\nd\n",
             vec![

@@ -941,8 +941,7 @@ fn repeated_hostname<'a>(input: &'a [u8], hostname: &[u8]) -> Option<&'a [u8]> {
 }
 
 /// Splits off a Cisco device's own `hostname:` after a hostname, when a
-/// timestamp or uptime stamp follows it, alone or after a sequence
-/// number.
+/// device header follows it (see [`device_header_follows`]).
 fn device_hostname<'a>(input: &'a [u8], options: &ParseOptions) -> Option<(&'a [u8], &'a [u8])> {
     // One scan that stops at the first byte no hostname has (the `[` of
     // `sshd[812]:`), then the cheap checks, so the common `host tag: text`
@@ -960,7 +959,21 @@ fn device_hostname<'a>(input: &'a [u8], options: &ParseOptions) -> Option<(&'a [
         return None;
     }
     let shaped = !name.contains(&b':') && name.iter().any(u8::is_ascii_alphabetic);
-    (shaped && cisco_stamp_follows(after, options)).then_some((name, after))
+    (shaped && device_header_follows(after, options)).then_some((name, after))
+}
+
+/// Checks whether `input` starts with the header a Cisco device writes
+/// after its own `name:`: a stamp that [`cisco_sequence`] takes, or an
+/// uptime stamp before a `%FAC-SEV-MNEMONIC:`, alone or after a sequence
+/// number. A plain date is not enough, because `web1 myapp: Jan  5
+/// 10:00:00 started` is an ordinary tag before text that starts with a
+/// date, and `web1` is its hostname.
+fn device_header_follows(input: &[u8], options: &ParseOptions) -> bool {
+    if cisco_sequence(input, options).is_some_and(|device| device.timestamp.is_some()) {
+        return true;
+    }
+    let after = split_sequence(input).map_or(input, |(_, after)| after);
+    uptime(after).is_some_and(|rest| is_cisco_mnemonic(word(one_space(rest)).0))
 }
 
 /// Checks cheaply whether `input` can start a Cisco device stamp, uptime
@@ -1610,6 +1623,28 @@ mod tests {
         assert_eq!(parsed.hostname.as_deref(), Some("arista1"));
         assert_eq!(parsed.app_name.as_deref(), Some("Acl"));
         assert_eq!(parsed.message, "100: %ACL-6-IPACCESS: list denied");
+    }
+
+    #[test]
+    fn date_after_tag_keeps_hostname() {
+        for input in [
+            &b"Jun 15 02:35:28 web1 myapp: Jun 15 02:35:00 job started"[..],
+            b"Jun 15 02:35:28 web1 myapp: Jun 15 2024 02:35:00 job started",
+            b"Jun 15 02:35:28 web1 myapp: 2024 Jun 15 02:35:00 job started",
+            b"Jun 15 02:35:28 web1 myapp: 00:01:01: uptime of the job",
+            b"Jun 15 02:35:28 web1 myapp: 1d02h: since the last run",
+        ] {
+            let parsed = ok(input);
+            let shown = String::from_utf8_lossy(input);
+            assert_eq!(parsed.hostname.as_deref(), Some("web1"), "{shown}");
+            assert_eq!(parsed.app_name.as_deref(), Some("myapp"), "{shown}");
+            assert_eq!(stamp(&parsed), "2024-06-15T02:35:28+00:00", "{shown}");
+        }
+        // The device forms the rule is for still name the device.
+        let parsed = ok(b"Jun 15 02:35:28 10.0.0.1 sw01: 00:01:01: %SYS-5-CONFIG_I: x");
+        assert_eq!(parsed.hostname.as_deref(), Some("sw01"));
+        let parsed = ok(b"Jun 15 02:35:28 10.0.0.1 sw01: Jun 15 02:35:27.123 UTC: text");
+        assert_eq!(parsed.hostname.as_deref(), Some("sw01"));
     }
 
     #[test]

@@ -153,6 +153,64 @@ fn glob_matches_reference_exhaustively() {
 }
 
 #[test]
+fn glob_cost_is_linear() {
+    // `*a*a…*b` and `*aaa…b` against a long run of `a`: retrying from the
+    // last `*` costs the product of the lengths, a linear search their sum.
+    let text = "a".repeat(255);
+    let patterns = [
+        alloc::format!("*{}b", "a".repeat(200)),
+        alloc::format!("{}b", "*a".repeat(100)),
+        alloc::format!("*{}*b", "a".repeat(200)),
+    ];
+    for pattern in &patterns {
+        let compiled = NamePattern::new(pattern);
+        let reads = core::cell::Cell::new(0usize);
+        let bytes = text.as_bytes();
+        let matched = compiled.is_match_lowered(bytes.len(), |i| {
+            reads.set(reads.get() + 1);
+            bytes[i]
+        });
+        assert!(!matched, "{pattern} matched");
+        let bound = 2 * (text.len() + pattern.len());
+        assert!(
+            reads.get() <= bound,
+            "{pattern}: {} byte reads",
+            reads.get()
+        );
+    }
+}
+
+#[test]
+fn host_wildcards_limited() {
+    let sixteen = alloc::vec!["*x"; MAX_HOST_WILDCARDS].join(",");
+    assert_eq!(Query::default().set("host", &sixteen), Ok(true));
+    let error = Query::default()
+        .set("host", &alloc::format!("{sixteen},*y"))
+        .unwrap_err();
+    assert_eq!(error.name, "host");
+    let exact = alloc::vec!["fw"; 200].join(",");
+    assert_eq!(
+        Query::default().set("host", &alloc::format!("{sixteen},{exact}")),
+        Ok(true)
+    );
+}
+
+#[test]
+fn empty_names_rejected() {
+    for (name, value) in [
+        ("host", ""),
+        ("host", ","),
+        ("host", "fw1,"),
+        ("host", "a,,b"),
+        ("app", ""),
+    ] {
+        let error = Query::default().set(name, value).unwrap_err();
+        assert_eq!(error.name, name, "{name}={value:?}");
+    }
+    assert_eq!(Query::default().set("host", "*"), Ok(true));
+}
+
+#[test]
 fn names_longer_than_limit_rejected() {
     let long = "h".repeat(MAX_NAMES + 1);
     for name in ["host", "app"] {

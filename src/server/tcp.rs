@@ -228,22 +228,24 @@ fn read_connection(receiver: &Receiver, mut stream: TcpStream, peer: SocketAddr)
         match read_with_timeout(&mut stream, &mut buffer, POLL_INTERVAL) {
             Ok(0) => break String::from("closed by the peer"),
             Ok(length) => {
-                last_data = Instant::now();
+                let frames = decoder.counters().frames;
                 decoder.feed(&buffer[..length], &mut ingest);
-            }
-            Err(error) if is_timeout(&error) => {
-                if !idle_timeout.is_zero()
-                    && last_data.elapsed() >= idle_timeout
-                    && receiver.is_crowded()
-                {
-                    bump(&receiver.collector.stats().tcp_idle_timeouts);
-                    break format!("idle for {} s", idle_timeout.as_secs());
+                // Spaces and empty lines between frames carry no message,
+                // so a client that trickles them cannot hold a slot.
+                // TODO: one byte of a frame per interval still holds it.
+                if decoder.counters().frames > frames || !decoder.is_idle() {
+                    last_data = Instant::now();
                 }
             }
+            Err(error) if is_timeout(&error) => {}
             Err(error) => {
                 receiver.collector.stats().count_receive_error();
                 break format!("read failed: {error}");
             }
+        }
+        if !idle_timeout.is_zero() && last_data.elapsed() >= idle_timeout && receiver.is_crowded() {
+            bump(&receiver.collector.stats().tcp_idle_timeouts);
+            break format!("idle for {} s", idle_timeout.as_secs());
         }
     };
     decoder.finish(&mut ingest);
