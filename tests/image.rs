@@ -217,8 +217,14 @@ fn try_get(addr: SocketAddr, path: &str) -> Option<(u16, Vec<u8>)> {
 }
 
 fn get_json(addr: SocketAddr, path: &str) -> Value {
-    let (status, body) =
-        try_get(addr, path).unwrap_or_else(|| panic!("GET {path} from {addr} failed"));
+    // One retry: about one request in thirty under TCG got no response
+    // within try_get's 20 s, while the next request was answered at once.
+    let (status, body) = try_get(addr, path)
+        .or_else(|| {
+            eprintln!("GET {path} from {addr} got no response; retrying once");
+            try_get(addr, path)
+        })
+        .unwrap_or_else(|| panic!("GET {path} from {addr} failed twice"));
     assert_eq!(
         status,
         200,
@@ -394,6 +400,8 @@ fn image_collects_over_user_networking() {
     );
     // The kernel reports port 0 for bound sockets; logs name the real one.
     assert!(!console.contains("0.0.0.0:0"), "{console}");
+    // It also rejects every read timeout, which is no news at each boot.
+    assert!(!console.contains("cannot set a read timeout"), "{console}");
     for listener in ["udp 0.0.0.0:514", "tcp 0.0.0.0:514", "http 0.0.0.0:8080"] {
         assert!(
             console.contains(&format!("listening on {listener}")),

@@ -109,8 +109,15 @@ pub fn run(
     let Bound { socket, addr } = bound;
     let name = format!("udp:{addr}");
     if let Err(error) = socket.set_read_timeout(Some(POLL_INTERVAL)) {
-        // Without a timeout the loop notices a shutdown only after the next datagram.
-        log::warn!(
+        // Without a timeout the loop notices a shutdown only after the next
+        // datagram. The Hermit kernel rejects every read timeout, so in the
+        // image this is expected and not worth a warning at each boot.
+        let level = match cfg!(target_os = "hermit") {
+            true => log::Level::Debug,
+            false => log::Level::Warn,
+        };
+        log::log!(
+            level,
             "{name}: cannot set a read timeout ({error}); shutdown waits for the next datagram"
         );
     }
