@@ -217,8 +217,8 @@ fn try_get(addr: SocketAddr, path: &str) -> Option<(u16, Vec<u8>)> {
 }
 
 fn get_json(addr: SocketAddr, path: &str) -> Value {
-    // One retry: about one request in thirty under TCG got no response
-    // within try_get's 20 s, while the next request was answered at once.
+    // One retry: in about one run of this file's user-networking test in
+    // thirty under TCG, one request got no response within try_get's 20 s.
     let (status, body) = try_get(addr, path)
         .or_else(|| {
             eprintln!("GET {path} from {addr} got no response; retrying once");
