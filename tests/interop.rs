@@ -124,6 +124,76 @@ fn logger_send(logger: &Path, port: u16, options: &[&str], message: &[u8]) {
     run_logger(logger, &args, b"");
 }
 
+/// Sends `text` as RFC 3164 from `local4.warning`, tagged `tag` with PID
+/// 321, through `logger` to a relay on UDP `port`. Returns the event
+/// logkeep stores when the relay forwards it in `format`.
+fn send_rfc3164(
+    logger: &Path,
+    port: u16,
+    tag: &str,
+    token: &str,
+    text: &str,
+    format: &'static str,
+    hosts: &SenderHostnames,
+) -> Expect {
+    let options = [
+        "--udp",
+        "--rfc3164",
+        "-p",
+        "local4.warning",
+        "-t",
+        tag,
+        "--id=321",
+    ];
+    logger_send(logger, port, &options, text.as_bytes());
+    Expect::new(token, format, exact(text))
+        .priority("local4", "warning")
+        .host(&hosts.rfc3164)
+        .app(tag)
+        .procid("321")
+}
+
+/// Sends `text` as RFC 5424 from `daemon.info`, tagged `tag` with PID 654,
+/// MSGID `MID1` and one SD element, through `logger` to a relay on UDP
+/// `port`. Returns the event logkeep stores when the relay forwards it in
+/// `format`: only RFC 5424 output carries MSGID and STRUCTURED-DATA on.
+fn send_rfc5424(
+    logger: &Path,
+    port: u16,
+    tag: &str,
+    token: &str,
+    text: &str,
+    format: &'static str,
+    hosts: &SenderHostnames,
+) -> Expect {
+    let options = [
+        "--udp",
+        "--rfc5424",
+        "-p",
+        "daemon.info",
+        "-t",
+        tag,
+        "--id=654",
+        "--msgid",
+        "MID1",
+        "--sd-id",
+        "zoo@32473",
+        "--sd-param",
+        "k=\"v\"",
+    ];
+    logger_send(logger, port, &options, text.as_bytes());
+    let mut expect = Expect::new(token, format, exact(text))
+        .priority("daemon", "info")
+        .host(&hosts.rfc5424)
+        .app(tag)
+        .procid("654");
+    if format == "rfc5424" {
+        expect = expect.msgid("MID1");
+        expect.structured_data = vec![("timeQuality", None), ("zoo@32473", Some(vec![("k", "v")]))];
+    }
+    expect
+}
+
 /// The HOSTNAME field `logger` puts in RFC 3164 and RFC 5424 messages,
 /// read from what it sends, because it may shorten the machine's name.
 struct SenderHostnames {
@@ -849,64 +919,21 @@ fn rsyslog_relays_to_logkeep() {
     for (index, (relay, port)) in RSYSLOG_RELAYS.iter().zip(&udp_inputs).enumerate() {
         let protocol_23 = relay.template == "RSYSLOG_SyslogProtocol23Format";
 
+        let format = if protocol_23 { "rfc5424" } else { "rfc3164" };
         let token = format!("rs{index}ax");
         let text = format!("{token} from rfc3164 via {}", relay.template);
-        let options = [
-            "--udp",
-            "--rfc3164",
-            "-p",
-            "local4.warning",
-            "-t",
-            "rstag",
-            "--id=321",
-        ];
-        logger_send(&logger, *port, &options, text.as_bytes());
-        let format = if protocol_23 { "rfc5424" } else { "rfc3164" };
+        let mut expect = send_rfc3164(&logger, *port, "rstag", &token, &text, format, &hosts);
         // rsyslog keeps the space after `tag:` as the start of the text of
         // an RFC 3164 message, and RFC 5424 output shows it after the SP
-        // that ends STRUCTURED-DATA; extra spaces there belong to MSG.
-        let stored = if protocol_23 {
-            format!(" {text}")
-        } else {
-            text.clone()
-        };
-        expected.push(
-            Expect::new(&token, format, exact(&stored))
-                .priority("local4", "warning")
-                .host(&hosts.rfc3164)
-                .app("rstag")
-                .procid("321"),
-        );
+        // that ends STRUCTURED-DATA. Extra spaces there belong to MSG.
+        if protocol_23 {
+            expect.message = exact(&format!(" {text}"));
+        }
+        expected.push(expect);
 
         let token = format!("rs{index}bx");
         let text = format!("{token} from rfc5424 via {}", relay.template);
-        let options = [
-            "--udp",
-            "--rfc5424",
-            "-p",
-            "daemon.info",
-            "-t",
-            "rstag5",
-            "--id=654",
-            "--msgid",
-            "MID1",
-            "--sd-id",
-            "zoo@32473",
-            "--sd-param",
-            "k=\"v\"",
-        ];
-        logger_send(&logger, *port, &options, text.as_bytes());
-        let mut expect = Expect::new(&token, format, exact(&text))
-            .priority("daemon", "info")
-            .host(&hosts.rfc5424)
-            .app("rstag5")
-            .procid("654");
-        // Only RFC 5424 output carries MSGID and STRUCTURED-DATA on.
-        if protocol_23 {
-            expect = expect.msgid("MID1");
-            expect.structured_data =
-                vec![("timeQuality", None), ("zoo@32473", Some(vec![("k", "v")]))];
-        }
+        let expect = send_rfc5424(&logger, *port, "rstag5", &token, &text, format, &hosts);
         expected.push(expect);
     }
     check_events(server.http, &expected, sent_from);
@@ -1222,52 +1249,14 @@ fn syslog_ng_relays_to_logkeep() {
     {
         let token = format!("ng{index}ax");
         let text = format!("{token} from rfc3164 via {driver} {transport}");
-        let options = [
-            "--udp",
-            "--rfc3164",
-            "-p",
-            "local4.warning",
-            "-t",
-            "ngtag",
-            "--id=321",
-        ];
-        logger_send(&logger, *rfc3164_port, &options, text.as_bytes());
-        expected.push(
-            Expect::new(&token, format, exact(&text))
-                .priority("local4", "warning")
-                .host(&hosts.rfc3164)
-                .app("ngtag")
-                .procid("321"),
-        );
+        let port = *rfc3164_port;
+        let expect = send_rfc3164(&logger, port, "ngtag", &token, &text, format, &hosts);
+        expected.push(expect);
 
         let token = format!("ng{index}bx");
         let text = format!("{token} from rfc5424 via {driver} {transport}");
-        let options = [
-            "--udp",
-            "--rfc5424",
-            "-p",
-            "daemon.info",
-            "-t",
-            "ngtag5",
-            "--id=654",
-            "--msgid",
-            "MID1",
-            "--sd-id",
-            "zoo@32473",
-            "--sd-param",
-            "k=\"v\"",
-        ];
-        logger_send(&logger, *rfc5424_port, &options, text.as_bytes());
-        let mut expect = Expect::new(&token, format, exact(&text))
-            .priority("daemon", "info")
-            .host(&hosts.rfc5424)
-            .app("ngtag5")
-            .procid("654");
-        if *format == "rfc5424" {
-            expect = expect.msgid("MID1");
-            expect.structured_data =
-                vec![("timeQuality", None), ("zoo@32473", Some(vec![("k", "v")]))];
-        }
+        let port = *rfc5424_port;
+        let expect = send_rfc5424(&logger, port, "ngtag5", &token, &text, format, &hosts);
         expected.push(expect);
     }
     check_events(server.http, &expected, sent_from);
