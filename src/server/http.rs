@@ -80,12 +80,7 @@ pub fn run(
         addr,
     } = listener;
     let name = format!("http:{addr}");
-    if addr.port() != 0 {
-        // `accept` blocks; a connection to ourselves wakes it on shutdown.
-        shutdown.on_trigger(move || {
-            let _ = TcpStream::connect_timeout(&wake_address(addr), Duration::from_secs(1));
-        });
-    }
+    wake_on_shutdown(shutdown, addr);
 
     let (busy, busy_queue) = mpsc::sync_channel(BUSY_QUEUE);
     let max_connections = limits.max_connections;
@@ -125,9 +120,21 @@ pub fn run(
     log::info!("{name}: stopped");
 }
 
+/// Wakes the `accept` of the listener on `addr` when `shutdown` is
+/// triggered, by connecting to it, because `accept` blocks. Nothing is
+/// registered for port 0, which names no listener that can be reached.
+pub(super) fn wake_on_shutdown(shutdown: &Shutdown, addr: SocketAddr) {
+    if addr.port() == 0 {
+        return;
+    }
+    shutdown.on_trigger(move || {
+        let _ = TcpStream::connect_timeout(&wake_address(addr), Duration::from_secs(1));
+    });
+}
+
 /// Returns the address a local client reaches `addr` on: loopback in
 /// place of the unspecified address.
-pub(super) fn wake_address(addr: SocketAddr) -> SocketAddr {
+fn wake_address(addr: SocketAddr) -> SocketAddr {
     let mut target = addr;
     if target.ip().is_unspecified() {
         match addr {

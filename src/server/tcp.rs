@@ -17,7 +17,7 @@ use crate::stats::{bump, decrement};
 use crate::store::Push;
 
 use super::bind::Bound;
-use super::http::wake_address;
+use super::http::wake_on_shutdown;
 use super::throttle::Throttle;
 use super::timed_read::read_with_timeout;
 use super::{Collector, Shutdown};
@@ -90,12 +90,7 @@ pub fn run(
         addr,
     } = listener;
     let name = format!("tcp:{addr}");
-    if addr.port() != 0 {
-        // `accept` blocks; a connection to ourselves wakes it on shutdown.
-        shutdown.on_trigger(move || {
-            let _ = TcpStream::connect_timeout(&wake_address(addr), Duration::from_secs(1));
-        });
-    }
+    wake_on_shutdown(shutdown, addr);
 
     let receiver = Arc::new(Receiver {
         name,
