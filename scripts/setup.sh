@@ -7,10 +7,10 @@
 #     tap tests) and curl.
 # apt packages are installed one per command: several at once failed with
 # "held broken packages" on some Debian machines.
-#   - with --test, also rsyslog, which the forwarding and interop tests
-#     start on loopback as a real receiver and relay (never as the system
-#     logger), python3 for the interop test's SysLogHandler sender, and
-#     bsdutils for logger(1), which Debian already marks essential.
+#   - with --test, also rsyslog, python3 and bsdutils. The forwarding and
+#     interop tests start rsyslog on loopback as a real receiver and relay,
+#     never as the system logger. python3 runs the interop test's
+#     SysLogHandler sender, and bsdutils (essential on Debian) has logger(1).
 set -euo pipefail
 
 with_test_peers=0

@@ -38,7 +38,7 @@ pub const MAX_TEXT: usize = 1024;
 /// of 255 bytes, the RFC 5424 § 6.2.4 limit.
 pub const MAX_NAMES: usize = 1024;
 
-/// The most patterns with `*` one `host` list may contain. Each costs up
+/// Maximum number of patterns with `*` in one `host` list. Each costs up
 /// to two byte comparisons per byte of every stored hostname, so this
 /// bounds a query's work per event at about 16 linear scans of the
 /// hostname. Names without `*` are not limited: they are compared only
@@ -444,9 +444,9 @@ impl NamePattern {
     /// `byte(i)`, so ASCII names are folded without a copy.
     ///
     /// With `*`s the first literal part must start the name and the last
-    /// one end it, and each part between them is taken at its first
-    /// occurrence after the previous one: a later occurrence would leave
-    /// less room for the rest. Each part is found with Knuth-Morris-Pratt,
+    /// one must end it. Each part between them is taken at its first
+    /// occurrence after the previous one, because a later occurrence
+    /// would leave less room for the rest. Each part is found with Knuth-Morris-Pratt,
     /// so the cost is linear in the name and the pattern, whatever the
     /// pattern. Matching bytes is sound for UTF-8 because the literal
     /// parts of the pattern are whole characters.

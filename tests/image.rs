@@ -714,9 +714,9 @@ fn image_survives_idle_connection_flood() {
 
     // The guest must stay up, and count what it rejected over its caps
     // and what it closed after the timeouts. Idle connections are closed
-    // only while more than half the slots are taken; below that a
-    // connection ends when the guest sees the client's close, which under
-    // a loaded host did not always arrive within the deadline.
+    // only while more than half the slots are taken. Below that, a
+    // connection ends when the guest receives the client's close, which
+    // on a loaded host did not always arrive within the deadline.
     wait_for_stats(&guest, http, "TCP connections stayed open", |stats| {
         stats["tcp_connections_open"]
             .as_u64()

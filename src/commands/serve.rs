@@ -276,7 +276,7 @@ fn log_guest_address() {
 }
 
 /// Makes every thread allocate from one glibc malloc arena, unless
-/// `MALLOC_ARENA_MAX` already says how many.
+/// `MALLOC_ARENA_MAX` already sets the number.
 ///
 /// Events are parsed on the receive and connection threads and evicted on
 /// whichever thread stores next. With glibc's default of up to 8 arenas

@@ -1635,10 +1635,10 @@ mod tests {
             b"Jun 15 02:35:28 web1 myapp: 1d02h: since the last run",
         ] {
             let parsed = ok(input);
-            let shown = String::from_utf8_lossy(input);
-            assert_eq!(parsed.hostname.as_deref(), Some("web1"), "{shown}");
-            assert_eq!(parsed.app_name.as_deref(), Some("myapp"), "{shown}");
-            assert_eq!(stamp(&parsed), "2024-06-15T02:35:28+00:00", "{shown}");
+            let line = String::from_utf8_lossy(input);
+            assert_eq!(parsed.hostname.as_deref(), Some("web1"), "{line}");
+            assert_eq!(parsed.app_name.as_deref(), Some("myapp"), "{line}");
+            assert_eq!(stamp(&parsed), "2024-06-15T02:35:28+00:00", "{line}");
         }
         // The device forms the rule is for still name the device.
         let parsed = ok(b"Jun 15 02:35:28 10.0.0.1 sw01: 00:01:01: %SYS-5-CONFIG_I: x");

@@ -159,7 +159,7 @@ pub trait LocalAddr {
 }
 
 /// A socket bound elsewhere (tests bind `127.0.0.1:0`) is reported by
-/// `local_addr()`; the unspecified address when the platform cannot say.
+/// `local_addr()`, or by the unspecified address when that call fails.
 impl<S: LocalAddr> From<S> for Bound<S> {
     fn from(socket: S) -> Bound<S> {
         let addr = socket

@@ -105,9 +105,9 @@ impl Collector {
 
     /// Parses datagrams that one receive call returned together, taken
     /// from the socket at `received_at`, into `batch` without touching the
-    /// store; a length prefix is dropped as in [`Collector::ingest`].
-    /// Several threads can parse at once, and [`Collector::store_batch`]
-    /// then stores the batches in read order.
+    /// store. A length prefix is dropped, as in [`Collector::ingest`].
+    /// Several threads can parse at once. [`Collector::store_batch`] then
+    /// stores the batches in read order.
     pub fn parse_batch<'a>(
         &self,
         datagrams: impl IntoIterator<Item = (&'a [u8], SocketAddr)>,

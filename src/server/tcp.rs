@@ -227,7 +227,8 @@ fn read_connection(receiver: &Receiver, mut stream: TcpStream, peer: SocketAddr)
                 decoder.feed(&buffer[..length], &mut ingest);
                 // Spaces and empty lines between frames carry no message,
                 // so a client that trickles them cannot hold a slot.
-                // TODO: one byte of a frame per interval still holds it.
+                // TODO: a client that sends one byte of a frame per
+                // interval still keeps its slot.
                 if decoder.counters().frames > frames || !decoder.is_idle() {
                     last_data = Instant::now();
                 }
